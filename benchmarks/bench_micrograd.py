@@ -1,0 +1,180 @@
+"""chainrule against micrograd on micrograd's own demo, in one run.
+
+The step is the one from micrograd's demo notebook: 100 moons points, an
+MLP 2-16-16-1, mean hinge loss plus 1e-4 L2 on every parameter, full-batch
+SGD with lr = 1.0 - 0.9 k / 100. Both models start from the same weights.
+
+    pip install micrograd
+    python benchmarks/bench_micrograd.py            # about a minute
+    python benchmarks/bench_micrograd.py --rounds 2 # quicker, noisier
+
+Three timings, each the median of many steps, in separate blocks with a
+``gc.collect()`` between them so that no block pays for another's garbage:
+
+* micrograd as a user runs it (the garbage collector on, its default);
+* micrograd with the collector off during its steps (its best case);
+* chainrule, collector on (its default; chainrule makes no cycles).
+
+Also the memory per op of the chain ``x = x * 1.0001`` (tracemalloc), and
+the largest loss difference over the lock-step run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import cast
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import engine
+from nn import MLP, make_moons
+
+try:
+    from micrograd import engine as mg_engine
+    from micrograd import nn as mg_nn
+except ImportError:  # pragma: no cover - a message for the user
+    sys.exit("this benchmark needs micrograd: pip install micrograd")
+
+ALPHA = 1e-4
+
+
+def make_models(seed: int) -> tuple[mg_nn.MLP, MLP]:
+    random.seed(seed)
+    theirs = mg_nn.MLP(2, [16, 16, 1])
+    ours = MLP(2, [16, 16, 1])
+    for p_ours, p_theirs in zip(ours.parameters(), theirs.parameters(), strict=True):
+        p_ours.data = float(p_theirs.data)
+    return theirs, ours
+
+
+def micrograd_step(model: mg_nn.MLP, X: list[list[float]], y: list[int], k: int) -> float:
+    """Verbatim the loss and update of micrograd's demo notebook."""
+    Value = mg_engine.Value
+    inputs = [list(map(Value, xrow)) for xrow in X]
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = ALPHA * sum(p * p for p in model.parameters())
+    total_loss = data_loss + reg_loss
+    model.zero_grad()
+    total_loss.backward()
+    learning_rate = 1.0 - 0.9 * k / 100
+    for p in model.parameters():
+        p.data -= learning_rate * p.grad
+    return float(total_loss.data)
+
+
+def chainrule_step(model: MLP, X: list[list[float]], y: list[int], k: int) -> float:
+    """The same step written the chainrule way: one node per sum and dot."""
+    Value = engine.Value
+    params = model.parameters()
+    inputs = [[Value(a), Value(b)] for a, b in X]
+    scores = [cast(engine.Value, model(x)) for x in inputs]
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+    data_loss = engine.sum(losses) * (1.0 / len(losses))
+    reg_loss = ALPHA * engine.dot(params, params)
+    total_loss = data_loss + reg_loss
+    model.zero_grad()
+    total_loss.backward()
+    learning_rate = 1.0 - 0.9 * k / 100
+    for p in params:
+        p.data -= learning_rate * p.grad
+    return total_loss.data
+
+
+def time_block(step: Callable[[int], float], first_k: int, n: int, gc_off: bool) -> list[float]:
+    gc.collect()
+    times = []
+    for k in range(first_k, first_k + n):
+        if gc_off:
+            gc.disable()
+        start = time.perf_counter()
+        step(k % 100)
+        times.append(time.perf_counter() - start)
+        gc.enable()
+    gc.collect()
+    return times
+
+
+def bytes_per_op(value_cls: type, n: int = 50_000) -> float:
+    x = value_cls(1.0)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for _ in range(n):
+        x = x * 1.0001
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del x
+    return (after - before) / n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="alternating timing rounds")
+    parser.add_argument("--mg-steps", type=int, default=3, help="micrograd steps per block")
+    parser.add_argument("--our-steps", type=int, default=25, help="chainrule steps per block")
+    parser.add_argument("--seed", type=int, default=1337)
+    args = parser.parse_args()
+
+    X, labels = make_moons(100, noise=0.1, seed=args.seed)
+    y = [2 * t - 1 for t in labels]
+
+    # 1. Lock-step agreement from identical weights.
+    theirs, ours = make_models(args.seed)
+    worst = 0.0
+    for k in range(10):
+        worst = max(worst, abs(micrograd_step(theirs, X, y, k) - chainrule_step(ours, X, y, k)))
+    print(f"largest loss difference over 10 lock-step steps: {worst:.2e}")
+    if worst > 1e-9:
+        sys.exit("FAIL: losses differ from micrograd's by more than 1e-9")
+
+    # 2. Speed. Warm both up first (allocator arenas, specialised bytecode).
+    # This machine's speed drifts by tens of percent over seconds, so each
+    # round times micrograd and chainrule back to back and yields its own
+    # ratio; we report the median over rounds.
+    theirs, ours = make_models(args.seed)
+    time_block(lambda k: micrograd_step(theirs, X, y, k), 0, 2, gc_off=False)
+    time_block(lambda k: chainrule_step(ours, X, y, k), 0, 10, gc_off=False)
+    rows: list[tuple[float, float, float]] = []
+    for r in range(args.rounds):
+        k0 = 10 * r
+        mg_on = statistics.median(
+            time_block(lambda k: micrograd_step(theirs, X, y, k), k0, args.mg_steps, False))
+        cr_a = time_block(lambda k: chainrule_step(ours, X, y, k), k0, args.our_steps, False)
+        mg_off = statistics.median(
+            time_block(lambda k: micrograd_step(theirs, X, y, k), k0, args.mg_steps, True))
+        cr_b = time_block(lambda k: chainrule_step(ours, X, y, k), k0, args.our_steps, False)
+        cr = statistics.median(cr_a + cr_b)
+        rows.append((mg_on, mg_off, cr))
+        print(f"round {r + 1}: micrograd {mg_on * 1e3:.0f} ms (GC on), {mg_off * 1e3:.0f} ms "
+              f"(GC off); chainrule {cr * 1e3:.1f} ms -> {mg_on / cr:.1f}x, {mg_off / cr:.1f}x")
+    m_gc, m_nogc, m_cr = (statistics.median(col) for col in zip(*rows))
+    ratio_gc = statistics.median(a / c for a, _, c in rows)
+    ratio_nogc = statistics.median(b / c for _, b, c in rows)
+
+    # 3. Memory per op on a long chain.
+    b_theirs = bytes_per_op(mg_engine.Value)
+    b_ours = bytes_per_op(engine.Value)
+
+    print()
+    print(f"{'':34}{'median ms/step':>16}{'chainrule is':>16}")
+    print(f"{'(ratios: median over rounds)':34}{'':16}{'faster':>16}")
+    print(f"{'micrograd, GC on (as users run it)':34}{m_gc * 1e3:16.1f}{ratio_gc:15.1f}x")
+    print(f"{'micrograd, GC off during steps':34}{m_nogc * 1e3:16.1f}{ratio_nogc:15.1f}x")
+    print(f"{'chainrule, GC on':34}{m_cr * 1e3:16.1f}")
+    print()
+    print(f"memory per op of x = x * 1.0001: micrograd {b_theirs:.0f} B, chainrule {b_ours:.0f} B "
+          f"({100 * b_ours / b_theirs:.0f}% of micrograd)")
+
+
+if __name__ == "__main__":
+    main()

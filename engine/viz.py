@@ -1,0 +1,5 @@
+"""placeholder"""
+class GraphTooLargeError(ValueError):
+    pass
+def draw_dot(root, **kw):
+    raise NotImplementedError
