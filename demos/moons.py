@@ -100,10 +100,10 @@ def draw_one_neuron(model: MLP, x: list[float], out: Path) -> Path:
     path = out / "neuron.svg"
     try:
         path.write_bytes(graph.pipe(format="svg"))
-    except Exception as error:  # Graphviz's dot missing: keep the DOT text
+    except engine.GraphvizNotFoundError as error:  # keep the DOT text instead
         path = out / "neuron.dot"
         path.write_text(graph.source)
-        print(f"could not render SVG ({error}); wrote the DOT source instead")
+        print(f"{error}\nWrote the DOT source instead.")
     return path
 
 

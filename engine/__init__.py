@@ -10,13 +10,17 @@
 
 from engine.backward import grad, topological_order, zero_grad
 from engine.rules import RULES, DomainError, Rule
-from engine.value import Value, dot, enable_grad, is_grad_enabled, no_grad, sum
-from engine.viz import GraphTooLargeError, draw_dot
+from engine.value import Value, dot, enable_grad, is_grad_enabled, no_grad
+from engine.value import sum as sum  # re-exported as engine.sum (see __all__)
+from engine.viz import GraphTooLargeError, GraphvizNotFoundError, draw_dot
 
+# ``sum`` is deliberately left out of __all__: ``from engine import *`` must
+# not replace the built-in sum. Use ``engine.sum``.
 __all__ = [
     "RULES",
     "DomainError",
     "GraphTooLargeError",
+    "GraphvizNotFoundError",
     "Rule",
     "Value",
     "dot",
@@ -25,7 +29,6 @@ __all__ = [
     "grad",
     "is_grad_enabled",
     "no_grad",
-    "sum",
     "topological_order",
     "zero_grad",
 ]

@@ -35,6 +35,8 @@ _recording = True
 # before it does, so sorting by this number is a topological order; the
 # backward pass uses that instead of a slower depth-first search.
 _next_seq = itertools.count(1).__next__
+# Leaves have _seq 0, except numbers that an op wrapped (the 2 in x * 2).
+CONSTANT = -1
 
 _new = object.__new__
 
@@ -97,16 +99,24 @@ def _leaf(data: float) -> Value:
     return v
 
 
+def _constant(data: float) -> Value:
+    v = _leaf(data)
+    v._seq = CONSTANT  # lets drawings tell wrapped numbers from inputs
+    return v
+
+
 def _lift(other: Any, op: str) -> Value:
     """Wrap a plain number as a constant leaf so it can take part in an op."""
     if type(other) is Value:
         return other
     if type(other) is float:
-        return _leaf(other)
+        return _constant(other)
+    if type(other) is int:
+        return _constant(float(other))
     if isinstance(other, Value):
         return other
     if isinstance(other, numbers.Real):
-        return _leaf(float(other))
+        return _constant(float(other))
     raise TypeError(
         f"unsupported operand for {op}: Value and {type(other).__name__} "
         f"{other!r:.40}. Use a Value, an int or a float."
@@ -164,6 +174,15 @@ class Value:
                     f"_children must be Values, got {type(child).__name__}"
                 )
         rule = BY_SYMBOL.get(_op) if children else None
+        params: tuple[Any, ...] = ()
+        if children and rule is None and _op.startswith("**"):
+            # micrograd writes a constant power as '**2'
+            text = _op[2:]
+            try:
+                params = (int(text) if text.lstrip("-").isdigit() else float(text),)
+                rule = RULES["pow_const"]
+            except ValueError:
+                pass
         if children and rule is None:
             known = ", ".join(sorted(repr(s) for s in BY_SYMBOL))
             raise ValueError(
@@ -173,7 +192,7 @@ class Value:
             )
         self._prev = children
         self._rule = rule
-        self._ctx = ()
+        self._ctx = params
         self._seq = _next_seq() if children else 0
 
     # --- introspection ---------------------------------------------------------
