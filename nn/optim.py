@@ -1,0 +1,759 @@
+"""Optimizers and learning-rate schedulers with PyTorch's names, defaults and rules.
+
+An optimizer owns a list of parameters (``Value`` leaves). ``step()`` reads
+every ``p.grad`` and changes ``p.data`` in place. It works on plain floats,
+so it never adds nodes to a graph::
+
+    opt = Adam(model.parameters(), lr=0.01)
+    sched = StepLR(opt, step_size=30, gamma=0.5)
+    for epoch in range(100):
+        opt.zero_grad()
+        loss = ...            # forward pass
+        loss.backward()
+        opt.step()
+        sched.step()          # once per epoch, after opt.step()
+
+Each update rule is the pseudo-code of PyTorch's documentation, and
+``tests/test_optim.py`` checks every option against ``torch.optim`` number
+for number. Where we differ from torch, it is on purpose:
+
+* There is one parameter group. ``param_groups[0]`` holds the
+  hyperparameters as in torch, and ``opt.lr`` is a shortcut to its ``'lr'``.
+* A ``Value``'s grad is a float, never ``None``, so ``zero_grad()`` sets it
+  to 0.0 and every parameter takes part in every step. torch skips a tensor
+  whose grad is ``None``; here a parameter with grad 0.0 still steps, so
+  weight decay and momentum keep moving it (as torch does for a zero grad).
+* ``state_dict()`` is plain JSON: hyperparameters, a step count, and each
+  state buffer as a list of floats in parameter order (torch keeps one dict of
+  tensors per parameter). The buffer names are torch's.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
+
+from engine import Value, enable_grad
+
+__all__ = [
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "Optimizer",
+    "RMSprop",
+    "StepLR",
+]
+
+T = TypeVar("T")
+
+
+# --- checking arguments ---------------------------------------------------------
+
+
+def _real(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r:.40}")
+    return float(value)
+
+
+def _nonnegative(value: object, what: str) -> float:
+    """``value`` as a float, or torch's ``ValueError("Invalid <what>: <value>")``.
+
+    ``x >= 0`` is False for NaN, so NaN is rejected too; so is infinity.
+    """
+    x = _real(value, what)
+    if not (x >= 0.0 and math.isfinite(x)):
+        raise ValueError(f"Invalid {what}: {value}")
+    return x
+
+
+def _flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r:.40}")
+    return value
+
+
+def _betas(betas: object) -> tuple[float, float]:
+    pair = tuple(betas) if isinstance(betas, Iterable) else ()
+    if len(pair) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r:.40}")
+    checked = []
+    for i, b in enumerate(pair):
+        x = _real(b, f"betas[{i}]")
+        if not 0.0 <= x < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {b}")
+        checked.append(x)
+    return checked[0], checked[1]
+
+
+def _as_params(params: object, who: str) -> list[Value]:
+    if isinstance(params, Value):
+        raise TypeError(
+            f"{who} takes an iterable of Values, got a single Value; "
+            f"wrap it in a list: {who}([v], ...)"
+        )
+    if callable(getattr(params, "parameters", None)):
+        raise TypeError(
+            f"{who} takes an iterable of Values, got a {type(params).__name__}; "
+            "pass model.parameters()"
+        )
+    if not isinstance(params, Iterable):
+        raise TypeError(
+            f"{who} takes an iterable of Values, got {type(params).__name__} {params!r:.40}"
+        )
+    items = list(params)
+    if not items:
+        raise ValueError(
+            "optimizer got an empty parameter list "
+            "(does the model have no parameters, or was a generator already used up?)"
+        )
+    checked: list[Value] = []
+    seen: dict[int, int] = {}
+    for i, p in enumerate(items):
+        if isinstance(p, dict):
+            raise TypeError(
+                "parameter groups (dicts) are not supported: a chainrule optimizer has "
+                "one group. Pass a flat list of Values."
+            )
+        if not isinstance(p, Value):
+            raise TypeError(
+                f"{who} can only optimize Values, but parameter {i} is {type(p).__name__} {p!r:.40}"
+            )
+        first = seen.setdefault(id(p), i)
+        if first != i:
+            # Kept, not dropped: the list is the user's. torch warns the same way.
+            warnings.warn(
+                f"parameter {i} is the same Value as parameter {first}; "
+                "it will be updated twice per step",
+                UserWarning,
+                stacklevel=4,
+            )
+        checked.append(p)
+    return checked
+
+
+# --- the base class -------------------------------------------------------------
+
+
+class Optimizer:
+    """Base class: the parameters, one hyperparameter group, and state buffers.
+
+    Subclasses list their buffer names in ``_buffer_names`` and implement
+    ``_update``, which sees the hyperparameters and ``self.step_count``
+    already counting the current step (t = 1 on the first step).
+    """
+
+    _buffer_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, params: Iterable[Value], hyperparameters: dict[str, Any]) -> None:
+        self.params: list[Value] = _as_params(params, type(self).__name__)
+        # torch's layout: a list of groups, each a dict with its 'params'.
+        self.param_groups: list[dict[str, Any]] = [{"params": self.params, **hyperparameters}]
+        # Buffer name -> one float per parameter. Created on first use, as torch does.
+        self.state: dict[str, list[float]] = {}
+        self.step_count = 0
+
+    @property
+    def lr(self) -> float:
+        """The learning rate: ``param_groups[0]['lr']``, which schedulers set."""
+        return float(self.param_groups[0]["lr"])
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self.param_groups[0]["lr"] = _nonnegative(value, "learning rate")
+
+    def zero_grad(self) -> None:
+        """Set every parameter's grad to 0.0 (torch's ``set_to_none`` has no use here)."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self, closure: Callable[[], T] | None = None) -> T | None:
+        """Update every parameter from its grad, once.
+
+        ``closure``, as in torch, recomputes the loss (zero_grad, forward,
+        backward) and returns it; ``step`` then returns that loss.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        self.step_count += 1
+        self._update(self.param_groups[0])
+        return loss
+
+    def _update(self, group: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _buffer(self, name: str, fill: float) -> list[float]:
+        buf = self.state.get(name)
+        if buf is None:
+            buf = self.state[name] = [fill] * len(self.params)
+        return buf
+
+    # --- saving and loading -----------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy of the hyperparameters and state (not the parameters)."""
+        group = {
+            k: list(v) if isinstance(v, tuple) else v
+            for k, v in self.param_groups[0].items()
+            if k != "params"
+        }
+        return {
+            "optimizer": type(self).__name__,
+            "num_params": len(self.params),
+            "step": self.step_count,
+            "param_groups": [group],
+            "state": {name: list(buf) for name, buf in self.state.items()},
+        }
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore hyperparameters and state saved by :meth:`state_dict`.
+
+        Everything is checked before anything changes, so a failed load leaves
+        the optimizer as it was. The parameters' values are not part of the
+        state: restore the model's numbers yourself.
+        """
+        name = type(self).__name__
+        n = len(self.params)
+        missing = {"optimizer", "num_params", "step", "param_groups", "state"} - state_dict.keys()
+        if missing:
+            raise ValueError(f"not an optimizer state_dict: missing {sorted(missing)}")
+        if state_dict["optimizer"] != name:
+            raise ValueError(
+                f"state_dict is from a {state_dict['optimizer']} optimizer; "
+                f"cannot load it into {name}"
+            )
+        if state_dict["num_params"] != n:
+            raise ValueError(
+                f"state_dict has {state_dict['num_params']} parameters but this {name} has {n}; "
+                "load it into an optimizer over the same parameters, in the same order"
+            )
+        groups = state_dict["param_groups"]
+        if len(groups) != 1:
+            raise ValueError(f"state_dict has {len(groups)} parameter groups; expected 1")
+        saved = dict(groups[0])
+        # 'initial_lr' is added by a scheduler, so it may or may not be present.
+        ours = self.param_groups[0].keys() - {"params", "initial_lr"}
+        theirs = saved.keys() - {"initial_lr"}
+        if ours != theirs:
+            raise ValueError(
+                f"state_dict hyperparameters do not match {name}'s: "
+                f"missing {sorted(ours - theirs)}, unexpected {sorted(theirs - ours)}"
+            )
+        buffers = dict(state_dict["state"])
+        for key, values in buffers.items():
+            if key not in self._buffer_names:
+                raise ValueError(
+                    f"state_dict has a buffer {key!r}, which {name} does not use "
+                    f"(it uses {', '.join(self._buffer_names)})"
+                )
+            if len(values) != n:
+                raise ValueError(
+                    f"state_dict buffer {key!r} has {len(values)} values, one per parameter, "
+                    f"but this {name} has {n} parameters"
+                )
+        if "betas" in saved:
+            saved["betas"] = tuple(saved["betas"])  # JSON turned the tuple into a list
+        group = self.param_groups[0]
+        group.clear()
+        group.update({"params": self.params, **saved})
+        self.state = {key: [float(x) for x in values] for key, values in buffers.items()}
+        self.step_count = int(state_dict["step"])
+
+    def __repr__(self) -> str:
+        n = len(self.params)
+        hyper = ", ".join(
+            f"{k}={v!r}"
+            for k, v in self.param_groups[0].items()
+            if k not in ("params", "initial_lr")
+        )
+        return f"{type(self).__name__}({n} parameter{'' if n == 1 else 's'}, {hyper})"
+
+
+# --- optimizers -----------------------------------------------------------------
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with (Nesterov) momentum.
+
+    ``b = momentum * b + (1 - dampening) * g``, then ``p -= lr * b``; with
+    ``nesterov`` the step is ``g + momentum * b`` instead of ``b``.
+    """
+
+    _buffer_names = ("momentum_buffer",)
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        hyper = {
+            "lr": _nonnegative(lr, "learning rate"),
+            "momentum": _nonnegative(momentum, "momentum value"),
+            "dampening": _real(dampening, "dampening"),
+            "weight_decay": _nonnegative(weight_decay, "weight_decay value"),
+            "nesterov": _flag(nesterov, "nesterov"),
+            "maximize": _flag(maximize, "maximize"),
+        }
+        if hyper["nesterov"] and (hyper["momentum"] <= 0 or hyper["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, hyper)
+
+    def _update(self, group: dict[str, Any]) -> None:
+        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+        weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+        maximize = group["maximize"]
+        # torch starts the buffer at the first gradient itself, undamped,
+        # rather than at zero (which would make the first step (1 - dampening) too small).
+        fresh = momentum != 0 and "momentum_buffer" not in self.state
+        buf = self._buffer("momentum_buffer", 0.0) if momentum != 0 else []
+        for i, p in enumerate(self.params):
+            # maximize flips the gradient first, so weight decay still pulls toward 0.
+            g = -p.grad if maximize else p.grad
+            if weight_decay != 0:
+                g += weight_decay * p.data  # L2 penalty (wd/2) p^2, added to the gradient
+            if momentum != 0:
+                b = g if fresh else momentum * buf[i] + (1 - dampening) * g
+                buf[i] = b
+                # Nesterov: look ahead along the updated velocity.
+                g = g + momentum * b if nesterov else b
+            p.data -= lr * g
+
+
+class Adam(Optimizer):
+    """Adam: steps scaled by running averages of the gradient and its square.
+
+    ``decoupled_weight_decay=True`` gives AdamW (see :class:`AdamW`).
+    """
+
+    _buffer_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        hyper = {
+            "lr": _nonnegative(lr, "learning rate"),
+            "betas": _betas(betas),
+            "eps": _nonnegative(eps, "epsilon value"),
+            "weight_decay": _nonnegative(weight_decay, "weight_decay value"),
+            "amsgrad": _flag(amsgrad, "amsgrad"),
+            "maximize": _flag(maximize, "maximize"),
+            "decoupled_weight_decay": _flag(decoupled_weight_decay, "decoupled_weight_decay"),
+        }
+        super().__init__(params, hyper)
+
+    def _update(self, group: dict[str, Any]) -> None:
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
+        decoupled = group["decoupled_weight_decay"]
+        m = self._buffer("exp_avg", 0.0)
+        v = self._buffer("exp_avg_sq", 0.0)
+        v_max = self._buffer("max_exp_avg_sq", 0.0) if amsgrad else []
+        t = self.step_count
+        # Both averages start at 0, so early on they are biased toward 0;
+        # dividing by 1 - beta^t undoes exactly that bias.
+        bias1 = 1 - beta1**t
+        bias2 = 1 - beta2**t
+        for i, p in enumerate(self.params):
+            g = -p.grad if maximize else p.grad
+            if weight_decay != 0:
+                if decoupled:
+                    # AdamW: shrink the weight itself, outside the averages, so
+                    # the decay is not rescaled by 1/sqrt(v) like the gradient is.
+                    p.data *= 1 - lr * weight_decay
+                else:
+                    g += weight_decay * p.data  # Adam's L2: decay goes through the averages
+            m[i] = beta1 * m[i] + (1 - beta1) * g
+            v[i] = beta2 * v[i] + (1 - beta2) * (g * g)
+            v_used = v[i]
+            if amsgrad:
+                # AMSGrad keeps the largest *raw* second moment seen so far, and
+                # bias-corrects that (torch's rule; the max is not taken after
+                # correction). `v != v` carries a NaN along as torch.maximum does.
+                if v[i] > v_max[i] or v[i] != v[i]:
+                    v_max[i] = v[i]
+                v_used = v_max[i]
+            m_hat = m[i] / bias1
+            v_hat = v_used / bias2
+            p.data -= lr * m_hat / (math.sqrt(v_hat) + eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: ``p *= 1 - lr * weight_decay`` each step.
+
+    The same as ``Adam(..., decoupled_weight_decay=True)``, with torch's
+    AdamW default ``weight_decay=1e-2``.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
+        )
+
+
+class RMSprop(Optimizer):
+    """RMSprop: divide the gradient by a running root-mean-square of past gradients.
+
+    ``centered`` subtracts the squared running mean (an estimate of the
+    variance instead of the raw second moment); ``momentum`` accumulates
+    the scaled steps.
+    """
+
+    _buffer_names = ("square_avg", "grad_avg", "momentum_buffer")
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        # torch only rejects alpha < 0; alpha > 1 would make the square
+        # average negative and its square root undefined, so we reject it too.
+        a = _real(alpha, "alpha value")
+        if not 0.0 <= a <= 1.0:
+            raise ValueError(f"Invalid alpha value: {alpha}")
+        hyper = {
+            "lr": _nonnegative(lr, "learning rate"),
+            "alpha": a,
+            "eps": _nonnegative(eps, "epsilon value"),
+            "weight_decay": _nonnegative(weight_decay, "weight_decay value"),
+            "momentum": _nonnegative(momentum, "momentum value"),
+            "centered": _flag(centered, "centered"),
+            "maximize": _flag(maximize, "maximize"),
+        }
+        super().__init__(params, hyper)
+
+    def _update(self, group: dict[str, Any]) -> None:
+        lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+        weight_decay, momentum = group["weight_decay"], group["momentum"]
+        centered, maximize = group["centered"], group["maximize"]
+        sq = self._buffer("square_avg", 0.0)
+        mean = self._buffer("grad_avg", 0.0) if centered else []
+        buf = self._buffer("momentum_buffer", 0.0) if momentum > 0 else []
+        for i, p in enumerate(self.params):
+            g = -p.grad if maximize else p.grad
+            if weight_decay != 0:
+                g += weight_decay * p.data
+            sq[i] = alpha * sq[i] + (1 - alpha) * (g * g)
+            if centered:
+                mean[i] = alpha * mean[i] + (1 - alpha) * g
+                # E[g^2] - E[g]^2 >= 0 in exact arithmetic, but rounding can
+                # leave it a hair below 0 (torch would then produce NaN).
+                rms = math.sqrt(max(sq[i] - mean[i] * mean[i], 0.0))
+            else:
+                rms = math.sqrt(sq[i])
+            # eps is added after the square root (TensorFlow adds it inside).
+            scaled = g / (rms + eps)
+            if momentum > 0:
+                buf[i] = momentum * buf[i] + scaled
+                scaled = buf[i]
+            p.data -= lr * scaled
+
+
+class Adagrad(Optimizer):
+    """Adagrad: divide by the root of the *sum* of all past squared gradients.
+
+    ``lr_decay`` shrinks the learning rate as ``lr / (1 + (t - 1) * lr_decay)``.
+    """
+
+    _buffer_names = ("sum",)
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        hyper = {
+            "lr": _nonnegative(lr, "learning rate"),
+            "lr_decay": _nonnegative(lr_decay, "lr_decay value"),
+            "weight_decay": _nonnegative(weight_decay, "weight_decay value"),
+            "initial_accumulator_value": _nonnegative(
+                initial_accumulator_value, "initial_accumulator_value value"
+            ),
+            "eps": _nonnegative(eps, "epsilon value"),
+            "maximize": _flag(maximize, "maximize"),
+        }
+        super().__init__(params, hyper)
+
+    def _update(self, group: dict[str, Any]) -> None:
+        lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
+        weight_decay, maximize = group["weight_decay"], group["maximize"]
+        total = self._buffer("sum", group["initial_accumulator_value"])
+        # (t - 1): the first step uses the full lr, decay starts at step 2.
+        step_lr = lr / (1 + (self.step_count - 1) * lr_decay)
+        for i, p in enumerate(self.params):
+            g = -p.grad if maximize else p.grad
+            if weight_decay != 0:
+                g += weight_decay * p.data
+            total[i] += g * g
+            p.data -= step_lr * g / (math.sqrt(total[i]) + eps)
+
+
+# --- learning-rate schedulers ---------------------------------------------------
+
+
+class LRScheduler:
+    """Base class: sets the optimizer's lr once per ``step()``, as torch's schedulers do.
+
+    Creating a scheduler records ``initial_lr`` in the optimizer's group (the
+    ``base_lrs``) and takes step 0, so ``last_epoch`` starts at 0. Like
+    torch's, the step-wise schedulers are *recursive*: each new lr is computed
+    from the optimizer's current lr, so a change you make to ``opt.lr`` carries on.
+
+    ``load_state_dict`` restores the scheduler but not the optimizer's lr; load
+    the optimizer's state too (after creating the scheduler, as in torch).
+    """
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        self.optimizer = optimizer
+        for group in optimizer.param_groups:
+            group.setdefault("initial_lr", group["lr"])
+        self.base_lrs: list[float] = [float(g["initial_lr"]) for g in optimizer.param_groups]
+        self.last_epoch = -1
+        self._step_count = 0
+        self._last_lr: list[float] = []
+        self._advance(initial=True)
+
+    def step(self) -> None:
+        """Move to the next epoch and set the optimizer's lr for it."""
+        if self._step_count == 1 and self.optimizer.step_count == 0:
+            warnings.warn(
+                "scheduler.step() was called before optimizer.step(); call them in the "
+                "other order (optimizer.step() first), or the first learning rate of the "
+                "schedule is skipped",
+                UserWarning,
+                stacklevel=2,
+            )
+        self._advance(initial=False)
+
+    def get_last_lr(self) -> list[float]:
+        """The lr this scheduler last set, one per parameter group (torch's shape)."""
+        return list(self._last_lr)
+
+    def _advance(self, initial: bool) -> None:
+        self._step_count += 1
+        self.last_epoch += 1
+        lrs = self._next_lrs(initial)
+        for group, lr in zip(self.optimizer.param_groups, lrs):
+            group["lr"] = lr
+        self._last_lr = lrs
+
+    def _next_lrs(self, initial: bool) -> list[float]:
+        raise NotImplementedError
+
+    def _current_lrs(self) -> list[float]:
+        return [float(g["lr"]) for g in self.optimizer.param_groups]
+
+    def _settings(self) -> dict[str, Any]:
+        """The constructor's arguments, for state_dict and repr."""
+        return {}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "scheduler": type(self).__name__,
+            **self._settings(),
+            "last_epoch": self.last_epoch,
+            "base_lrs": list(self.base_lrs),
+            "last_lr": list(self._last_lr),
+            "step_count": self._step_count,
+        }
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        name = type(self).__name__
+        expected = self.state_dict().keys()
+        if state_dict.get("scheduler") != name:
+            raise ValueError(
+                f"state_dict is from a {state_dict.get('scheduler')} scheduler; "
+                f"cannot load it into {name}"
+            )
+        if state_dict.keys() != expected:
+            raise ValueError(
+                f"state_dict keys do not match {name}'s: "
+                f"missing {sorted(expected - state_dict.keys())}, "
+                f"unexpected {sorted(state_dict.keys() - expected)}"
+            )
+        if len(state_dict["base_lrs"]) != len(self.base_lrs):
+            raise ValueError(
+                f"state_dict has {len(state_dict['base_lrs'])} base_lrs; "
+                f"expected {len(self.base_lrs)}"
+            )
+        for key in self._settings():
+            setattr(self, key, state_dict[key])
+        self.last_epoch = int(state_dict["last_epoch"])
+        self.base_lrs = [float(x) for x in state_dict["base_lrs"]]
+        self._last_lr = [float(x) for x in state_dict["last_lr"]]
+        self._step_count = int(state_dict["step_count"])
+
+    def __repr__(self) -> str:
+        settings = "".join(f"{k}={v!r}, " for k, v in self._settings().items())
+        lrs = ", ".join(f"{lr:.6g}" for lr in self._last_lr)
+        return f"{type(self).__name__}({settings}last_epoch={self.last_epoch}, lr=[{lrs}])"
+
+
+def _positive_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r:.40}")
+    return value
+
+
+class StepLR(LRScheduler):
+    """Multiply the lr by ``gamma`` every ``step_size`` epochs."""
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+        self.step_size = _positive_int(step_size, "step_size")
+        self.gamma = _nonnegative(gamma, "gamma")
+        super().__init__(optimizer)
+
+    def _next_lrs(self, initial: bool) -> list[float]:
+        lrs = self._current_lrs()
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return lrs
+        return [lr * self.gamma for lr in lrs]
+
+    def _settings(self) -> dict[str, Any]:
+        return {"step_size": self.step_size, "gamma": self.gamma}
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply the lr by ``gamma`` every epoch."""
+
+    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
+        self.gamma = _nonnegative(gamma, "gamma")
+        super().__init__(optimizer)
+
+    def _next_lrs(self, initial: bool) -> list[float]:
+        lrs = self._current_lrs()
+        return lrs if initial else [lr * self.gamma for lr in lrs]
+
+    def _settings(self) -> dict[str, Any]:
+        return {"gamma": self.gamma}
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Follow half a cosine from the base lr down to ``eta_min`` over ``T_max`` epochs.
+
+    ``eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2``.
+    After ``T_max`` the lr climbs back up the cosine (period ``2 * T_max``);
+    as in torch it neither stops at ``eta_min`` nor restarts.
+    """
+
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
+        self.T_max = _positive_int(T_max, "T_max")
+        self.eta_min = _nonnegative(eta_min, "eta_min")
+        super().__init__(optimizer)
+
+    def _next_lrs(self, initial: bool) -> list[float]:
+        if initial:
+            return self._current_lrs()
+        e, period, low = self.last_epoch, self.T_max, self.eta_min
+        lrs = []
+        for base, lr in zip(self.base_lrs, self._current_lrs()):
+            # torch's recursive form: scale the distance to eta_min by the ratio
+            # of consecutive cosine values, so that changes to the lr carry on.
+            if (e - 1 - period) % (2 * period) == 0:
+                # Leaving the trough, where the ratio would divide by 1 + cos(pi) = 0,
+                # torch adds the cosine's rise instead.
+                lrs.append(lr + (base - low) * (1 - math.cos(math.pi / period)) / 2)
+            else:
+                ratio = (1 + math.cos(math.pi * e / period)) / (
+                    1 + math.cos(math.pi * (e - 1) / period)
+                )
+                lrs.append(ratio * (lr - low) + low)
+        return lrs
+
+    def _settings(self) -> dict[str, Any]:
+        return {"T_max": self.T_max, "eta_min": self.eta_min}
+
+
+class LambdaLR(LRScheduler):
+    """Set the lr to ``base_lr * lr_lambda(epoch)``.
+
+    Note that this sets the lr to ``base_lr * lr_lambda(0)`` as soon as it
+    is created. The function is not part of ``state_dict()``: recreate the
+    scheduler with the same function, then load its state.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+    ) -> None:
+        groups = len(optimizer.param_groups) if isinstance(optimizer, Optimizer) else 1
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != groups:
+                raise ValueError(f"Expected {groups} lr_lambdas, but got {len(lr_lambda)}")
+            fns = list(lr_lambda)
+        else:
+            fns = [lr_lambda] * groups
+        for fn in fns:
+            if not callable(fn):
+                raise TypeError(
+                    f"lr_lambda must be a function of the epoch, got {type(fn).__name__}"
+                )
+        self.lr_lambdas: list[Callable[[int], float]] = fns
+        super().__init__(optimizer)
+
+    def _next_lrs(self, initial: bool) -> list[float]:
+        return [
+            base * float(fn(self.last_epoch)) for base, fn in zip(self.base_lrs, self.lr_lambdas)
+        ]
+
+    def __repr__(self) -> str:
+        names = ", ".join(getattr(fn, "__name__", repr(fn)) for fn in self.lr_lambdas)
+        lrs = ", ".join(f"{lr:.6g}" for lr in self._last_lr)
+        return f"LambdaLR(lr_lambda={names}, last_epoch={self.last_epoch}, lr=[{lrs}])"
