@@ -8,6 +8,7 @@ gradients for its parents (see the contract in :mod:`engine.rules`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from typing import Any, overload
 
 from engine.value import Number, Value, _as_float, enable_grad
@@ -42,8 +43,7 @@ def topological_order(root: Value) -> list[Value]:
         raise
 
 
-def _creation_order(node: Value) -> int:
-    return node._seq
+_creation_order = attrgetter("_seq")
 
 
 def _complain_about_foreign_nodes(nodes: Iterable[Any]) -> None:
@@ -63,7 +63,8 @@ def backward(root: Value, gradient: Number = 1.0) -> None:
     Each call adds to what is already in ``.grad`` (PyTorch semantics). The
     pass itself works on this call's contributions only: gradients left in
     intermediate nodes by an earlier call are set aside and added back at
-    the end, so calling twice gives exactly twice the gradients.
+    the end, so a second call adds the same gradients again (micrograd
+    would instead push the doubled intermediate gradients on to the leaves).
     """
     seed = _as_float(gradient, "backward(gradient)")
     order = topological_order(root)

@@ -66,6 +66,8 @@ class Rule:
     invalid: Callable[..., bool] | None = None
     fix: str = ""  # one sentence telling the user how to avoid the error
     note: str = ""  # what happens at non-differentiable points
+    arity: int | None = 1  # number of parents; None for any number
+    nparams: int = 0  # constants the op takes besides its parents
 
     def label(self, params: tuple[Any, ...]) -> str:
         """The text shown for a node made by this rule with these params."""
@@ -152,12 +154,14 @@ def _pow_invalid(a: float, b: float) -> bool:
 
 
 def _pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    da = g * b * ieee_pow(a, b - 1)
+    # float(): on Values, == compares identity, not data.
+    # At a == b == 0 the formula gives 0 * inf; a ** 0 is the constant 1.
+    da = g * 0.0 if float(a) == 0.0 and float(b) == 0.0 else g * b * ieee_pow(a, b - 1)
     # d(a**b)/db = a**b * log(a). At a == 0 PyTorch uses 0; for a < 0 the
     # real log does not exist and PyTorch gives nan.
     if a > 0:
         db = g * out * log(a)
-    elif a == 0:
+    elif float(a) == 0.0:
         db = g * 0.0
     else:
         db = g * NAN
@@ -222,9 +226,9 @@ def _register(*rules: Rule) -> None:
 
 _register(
     # arithmetic
-    Rule("add", lambda a, b: a + b, lambda g, out, a, b: (g, g), "+"),
-    Rule("sub", lambda a, b: a - b, lambda g, out, a, b: (g, -g), "-"),
-    Rule("mul", lambda a, b: a * b, lambda g, out, a, b: (g * b, g * a), "*"),
+    Rule("add", lambda a, b: a + b, lambda g, out, a, b: (g, g), "+", arity=2),
+    Rule("sub", lambda a, b: a - b, lambda g, out, a, b: (g, -g), "-", arity=2),
+    Rule("mul", lambda a, b: a * b, lambda g, out, a, b: (g * b, g * a), "*", arity=2),
     Rule(
         "div",
         lambda a, b: a / b,
@@ -233,6 +237,7 @@ _register(
         domain="b != 0",
         invalid=lambda a, b: b == 0,
         fix=_FIX_DIV,
+        arity=2,
     ),
     Rule("neg", lambda a: -a, lambda g, out, a: (-g,), "neg"),
     Rule(
@@ -244,15 +249,18 @@ _register(
         invalid=_pow_invalid,
         fix="A negative base needs an integer exponent and 0 needs one >= 0.",
         note="d/db at a == 0 is 0 and at a < 0 is nan, as in PyTorch.",
+        arity=2,
     ),
     Rule(
         "pow_const",
         _pow,
-        lambda g, out, a, k: (g * k * ieee_pow(a, k - 1),),
+        # x ** 0 is the constant 1: d/dx is 0, also at x == 0 (not 0 * inf).
+        lambda g, out, a, k: (g * 0.0 if k == 0 else g * k * ieee_pow(a, k - 1),),
         domain="a > 0, or a == 0 with k >= 0, or a < 0 with an integer k",
         invalid=_pow_invalid,
         fix="A negative base needs an integer exponent and 0 needs one >= 0.",
         note="0 ** k for 0 < k < 1 has an infinite derivative, reported as inf.",
+        nparams=1,
     ),
     # exponentials and logarithms
     Rule("exp", _exp, lambda g, out, x: (g * out,)),
@@ -278,16 +286,18 @@ _register(
     Rule("sigmoid", _sigmoid, lambda g, out, x: (g * out * (1.0 - out),)),
     Rule(
         "relu",
-        lambda x: x if x > 0 else 0.0,
-        lambda g, out, x: (g * (1.0 if x > 0 else 0.0),),
+        # Written as "x <= 0" so that nan passes through, as in PyTorch.
+        lambda x: 0.0 if x <= 0 else x,
+        lambda g, out, x: (g * (0.0 if x <= 0 else 1.0),),
         "ReLU",
-        note="relu'(0) = 0, as in PyTorch and micrograd.",
+        note="relu'(0) = 0, as in PyTorch and micrograd; nan passes the gradient on.",
     ),
     Rule(
         "leaky_relu",
         lambda x, slope: x if x > 0 else x * slope,
         lambda g, out, x, slope: (g * (1.0 if x > 0 else slope),),
         note="leaky_relu'(0) = slope, as in PyTorch.",
+        nparams=1,
     ),
     Rule(
         "abs",
@@ -299,12 +309,15 @@ _register(
     Rule("sin", _sin, lambda g, out, x: (g * cos(x),)),
     Rule("cos", _cos, lambda g, out, x: (-g * sin(x),)),
     # reductions: one node with many parents
-    Rule("sum", _sum, lambda g, out, *xs: (g,) * len(xs)),
-    Rule("dot", _dot, _dot_vjp, note="parents are w1..wn, x1..xn[, bias]"),
+    Rule("sum", _sum, lambda g, out, *xs: (g,) * len(xs), arity=None),
+    Rule("dot", _dot, _dot_vjp, note="parents are w1..wn, x1..xn[, bias]", arity=None),
 )
 
+# For micrograd-style construction, Value(data, children, op): ops that take
+# constants ('**2', leaky_relu's slope) cannot be named by a symbol alone.
 BY_SYMBOL: dict[str, Rule] = {}
 for _rule in RULES.values():
-    BY_SYMBOL[_rule.name] = _rule
-    if _rule.symbol:
-        BY_SYMBOL[_rule.symbol] = _rule
+    if _rule.nparams == 0:
+        BY_SYMBOL[_rule.name] = _rule
+        if _rule.symbol:
+            BY_SYMBOL[_rule.symbol] = _rule

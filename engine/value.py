@@ -183,6 +183,11 @@ class Value:
                 rule = RULES["pow_const"]
             except ValueError:
                 pass
+        if rule is not None and rule.arity is not None and len(children) != rule.arity:
+            raise ValueError(
+                f"Value(..., _op={_op!r}) needs {rule.arity} "
+                f"parent{'s' if rule.arity != 1 else ''}, got {len(children)}"
+            )
         if children and rule is None:
             known = ", ".join(sorted(repr(s) for s in BY_SYMBOL))
             raise ValueError(
@@ -303,7 +308,7 @@ class Value:
         # Written out in full (no _node call): relu is on every hidden unit.
         x = self.data
         v = _new(Value)
-        v.data = x if x > 0 else 0.0
+        v.data = 0.0 if x <= 0 else x  # so that nan passes through
         v.grad = 0.0
         v.label = ""
         if _recording:
@@ -401,7 +406,7 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
             parents = (*ws, *xs, bias)
         for w, x in zip(ws, xs):
             total += w.data * x.data
-        if type(total) is float:
+        if type(total) is float and parents:
             # _node written out: this is the hottest allocation in an MLP.
             v = _new(Value)
             v.data = total
@@ -420,6 +425,8 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
     except (AttributeError, TypeError):
         pass
     checked = tuple(_lift(p, "dot") for p in (*ws, *xs) + (() if bias is None else (bias,)))
+    if not checked:  # dot([], []) is 0, a leaf like sum([])
+        return _leaf(0.0)
     return _node(_DOT.forward(*[p.data for p in checked]), checked, _DOT, ())
 
 
