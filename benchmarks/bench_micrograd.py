@@ -6,10 +6,10 @@ SGD with lr = 1.0 - 0.9 k / 100. Both models start from the same weights.
 
     pip install micrograd
     python benchmarks/bench_micrograd.py            # about a minute
-    python benchmarks/bench_micrograd.py --rounds 2 # quicker, noisier
+    python benchmarks/bench_micrograd.py --rounds 5 # quicker, noisier
 
-Three timings, each the median of many steps, in separate blocks with a
-``gc.collect()`` between them so that no block pays for another's garbage:
+Three timings, in short interleaved blocks with a ``gc.collect()`` between
+them so that no block pays for another's garbage:
 
 * micrograd as a user runs it (the garbage collector on, its default);
 * micrograd with the collector off during its steps (its best case);
@@ -104,6 +104,11 @@ def time_block(step: Callable[[int], float], first_k: int, n: int, gc_off: bool)
     return times
 
 
+def _quartiles(ratios: list[float]) -> str:
+    q1, _, q3 = statistics.quantiles(ratios, n=4)
+    return f"{q1:.1f}x-{q3:.1f}x"
+
+
 def bytes_per_op(value_cls: type, n: int = 50_000) -> float:
     x = value_cls(1.0)
     gc.collect()
@@ -119,9 +124,10 @@ def bytes_per_op(value_cls: type, n: int = 50_000) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5, help="alternating timing rounds")
-    parser.add_argument("--mg-steps", type=int, default=3, help="micrograd steps per block")
-    parser.add_argument("--our-steps", type=int, default=25, help="chainrule steps per block")
+    parser.add_argument("--rounds", type=int, default=12, help="interleaved timing rounds")
+    parser.add_argument("--our-steps", type=int, default=5, help="chainrule steps per block")
+    parser.add_argument("--mg-steps", type=int, default=4,
+                        help="micrograd steps per block with the collector on")
     parser.add_argument("--seed", type=int, default=1337)
     args = parser.parse_args()
 
@@ -137,29 +143,35 @@ def main() -> None:
     if worst > 1e-9:
         sys.exit("FAIL: losses differ from micrograd's by more than 1e-9")
 
-    # 2. Speed. Warm both up first (allocator arenas, specialised bytecode).
-    # This machine's speed drifts by tens of percent over seconds, so each
-    # round times micrograd and chainrule back to back and yields its own
-    # ratio; we report the median over rounds.
+    # 2. Speed. This machine's speed drifts by tens of percent within
+    # seconds, so the blocks are short and interleaved: each round times a
+    # few micrograd steps with the collector on, a block of chainrule steps,
+    # one micrograd step with the collector off, and another chainrule block,
+    # with gc.collect() between blocks. Each round gives its own ratios and
+    # we report their medians. Both sides are warmed up first.
     theirs, ours = make_models(args.seed)
     time_block(lambda k: micrograd_step(theirs, X, y, k), 0, 2, gc_off=False)
-    time_block(lambda k: chainrule_step(ours, X, y, k), 0, 10, gc_off=False)
-    rows: list[tuple[float, float, float]] = []
+    time_block(lambda k: chainrule_step(ours, X, y, k), 0, 20, gc_off=False)
+    rows: list[tuple[float, float, float, float]] = []
     for r in range(args.rounds):
-        k0 = 10 * r
+        k = r % 100
+        # Several steps in a row: with the collector on, micrograd's cost
+        # builds up as its cyclic garbage does, as in a user's training loop.
         mg_on = statistics.median(
-            time_block(lambda k: micrograd_step(theirs, X, y, k), k0, args.mg_steps, False))
-        cr_a = time_block(lambda k: chainrule_step(ours, X, y, k), k0, args.our_steps, False)
-        mg_off = statistics.median(
-            time_block(lambda k: micrograd_step(theirs, X, y, k), k0, args.mg_steps, True))
-        cr_b = time_block(lambda k: chainrule_step(ours, X, y, k), k0, args.our_steps, False)
-        cr = statistics.median(cr_a + cr_b)
-        rows.append((mg_on, mg_off, cr))
-        print(f"round {r + 1}: micrograd {mg_on * 1e3:.0f} ms (GC on), {mg_off * 1e3:.0f} ms "
-              f"(GC off); chainrule {cr * 1e3:.1f} ms -> {mg_on / cr:.1f}x, {mg_off / cr:.1f}x")
-    m_gc, m_nogc, m_cr = (statistics.median(col) for col in zip(*rows))
-    ratio_gc = statistics.median(a / c for a, _, c in rows)
-    ratio_nogc = statistics.median(b / c for _, b, c in rows)
+            time_block(lambda k: micrograd_step(theirs, X, y, k), k, args.mg_steps, False))
+        ours_a = statistics.median(
+            time_block(lambda k: chainrule_step(ours, X, y, k), k, args.our_steps, False))
+        (mg_off,) = time_block(lambda k: micrograd_step(theirs, X, y, k), k, 1, True)
+        ours_b = statistics.median(
+            time_block(lambda k: chainrule_step(ours, X, y, k), k, args.our_steps, False))
+        rows.append((mg_on, ours_a, mg_off, ours_b))
+    m_gc = statistics.median(row[0] for row in rows)
+    m_nogc = statistics.median(row[2] for row in rows)
+    m_cr = statistics.median([row[1] for row in rows] + [row[3] for row in rows])
+    ratio_gc = statistics.median(row[0] / row[1] for row in rows)
+    ratio_nogc = statistics.median(row[2] / row[3] for row in rows)
+    spread_gc = _quartiles([row[0] / row[1] for row in rows])
+    spread_nogc = _quartiles([row[2] / row[3] for row in rows])
 
     # 3. Memory per op on a long chain.
     b_theirs = bytes_per_op(mg_engine.Value)
@@ -168,8 +180,10 @@ def main() -> None:
     print()
     print(f"{'':34}{'median ms/step':>16}{'chainrule is':>16}")
     print(f"{'(ratios: median over rounds)':34}{'':16}{'faster':>16}")
-    print(f"{'micrograd, GC on (as users run it)':34}{m_gc * 1e3:16.1f}{ratio_gc:15.1f}x")
-    print(f"{'micrograd, GC off during steps':34}{m_nogc * 1e3:16.1f}{ratio_nogc:15.1f}x")
+    print(f"{'micrograd, GC on (as users run it)':34}{m_gc * 1e3:16.1f}{ratio_gc:15.1f}x"
+          f"   (quartiles {spread_gc})")
+    print(f"{'micrograd, GC off during steps':34}{m_nogc * 1e3:16.1f}{ratio_nogc:15.1f}x"
+          f"   (quartiles {spread_nogc})")
     print(f"{'chainrule, GC on':34}{m_cr * 1e3:16.1f}")
     print()
     print(f"memory per op of x = x * 1.0001: micrograd {b_theirs:.0f} B, chainrule {b_ours:.0f} B "

@@ -11,7 +11,13 @@ from collections.abc import Iterable, Sequence
 from operator import attrgetter
 from typing import Any, overload
 
+from engine.codegen import compile_float_pass
+from engine.rules import RULES
 from engine.value import Number, Value, _as_float, enable_grad
+
+# The chain rule for every op in the table, generated from its formulas
+# (see engine.codegen; print(engine.codegen.float_pass_source()) shows it).
+_float_pass = compile_float_pass(RULES.values())
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -77,28 +83,7 @@ def backward(root: Value, gradient: Number = 1.0) -> None:
         for node in order:
             node.grad = 0.0
     root.grad = seed
-    for node in reversed(order):
-        parents = node._prev
-        vjp = node._rule.vjp  # type: ignore[union-attr]
-        # Most nodes have one or two parents and no params; calling their
-        # rule with positional arguments instead of building and unpacking
-        # a list makes the whole pass about 12% faster.
-        if node._ctx:
-            local = vjp(node.grad, node.data, *[p.data for p in parents], *node._ctx)
-        elif len(parents) == 2:
-            a, b = parents
-            ga, gb = vjp(node.grad, node.data, a.data, b.data)
-            a.grad += ga
-            b.grad += gb  # right even when b is a: the += above is already in
-            continue
-        elif len(parents) == 1:
-            a = parents[0]
-            a.grad += vjp(node.grad, node.data, a.data)[0]
-            continue
-        else:
-            local = vjp(node.grad, node.data, *[p.data for p in parents])
-        for parent, g in zip(parents, local):
-            parent.grad += g
+    _float_pass(order)
     if carried:
         for node, g in zip(order, earlier):
             node.grad += g

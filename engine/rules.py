@@ -1,33 +1,43 @@
 """The derivative table: every op the engine knows, one entry each.
 
-Contract for an entry (this is all the backward pass relies on):
+Like PyTorch's ``derivatives.yaml``, each entry states, for each parent, the
+gradient it receives as a formula: a Python expression in terms of
+
+* ``g``, the gradient arriving at the op's result,
+* ``out``, the op's result (so exp' reads ``g * out`` and tanh'
+  ``g * (1.0 - out * out)``),
+* the parents' values, under the names in ``args``, and the op's constant
+  ``params`` (the ``3`` in ``x ** 3``),
+* the helpers below (``cos``, ``sin``, ``log``, ``sign``, ``ieee_div``,
+  ``ieee_pow``, ``pow_da``, ``pow_db``), which work on floats and on Values.
+
+The rest of an entry:
 
 * ``forward(*xs, *params) -> float`` computes the op on plain floats.
-  ``xs`` are the parents' data in order; ``params`` are constants that are
-  not differentiated (the ``3`` in ``x ** 3``, the slope of a leaky ReLU).
 * ``invalid(*xs, *params) -> bool`` (optional) is True where the op is
-  undefined. The op then raises :class:`DomainError` when it is applied,
-  naming the op, the offending value and ``domain``. NaN is never
-  "invalid": it flows through, as IEEE 754 and PyTorch say it should.
-* ``vjp(g, out, *xs, *params) -> tuple`` returns, for each parent, the
-  incoming gradient ``g`` times the local derivative d out / d x.
-  ``out`` is the op's own result, which makes rules like
-  exp' = out and tanh' = 1 - out**2 cheap.
+  undefined; the op then raises :class:`DomainError`, naming the op, the
+  value and ``domain``, when it is applied. NaN is never "invalid": it flows
+  through, as IEEE 754 and PyTorch say it should.
+* ``shape`` says how the formulas map to parents: ``'fixed'`` (one formula
+  per name in ``args``), ``'each'`` (one formula, for every parent, named
+  ``x``) or ``'pairs'`` (parents ``w1..wn, x1..xn`` and an optional bias
+  ``b``: formulas for a ``w``, an ``x`` and the bias).
+* ``note`` says what happens where the op is not differentiable; we follow
+  PyTorch: relu'(0) = 0, abs'(0) = 0, leaky_relu'(0) = slope.
 
-A vjp is written with operators and the helpers below only, so the same
-function runs on floats (the fast backward pass) and on Values (when
-``grad(..., create_graph=True)`` builds a graph of the derivative, which
-can itself be differentiated).
-
-Where an op is not differentiable we follow PyTorch's convention and say
-so in ``note``: relu'(0) = 0, abs'(0) = 0, leaky_relu'(0) = slope.
+The formulas are compiled (:mod:`engine.codegen`) into two things: each
+rule's ``vjp(g, out, *xs, *params)`` function, which runs on floats or on
+Values (``grad(..., create_graph=True)`` builds a differentiable graph of
+the derivative with it), and one fast backward pass that applies every
+formula to floats in place. The same formulas drive both, and the backward
+pass is generated from this table: it never names an op itself.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 INF = math.inf
@@ -54,20 +64,37 @@ class DomainError(ValueError):
         super().__init__(message)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Rule:
-    """One row of the derivative table."""
+    """One row of the derivative table (see the module docstring)."""
 
     name: str
     forward: Callable[..., float]
-    vjp: Callable[..., Any]
+    grads: tuple[str, ...]  # the gradient formula for each parent
+    args: tuple[str, ...] = ("x",)  # names the formulas use for the parents
+    params: tuple[str, ...] = ()  # names for the op's constants
+    shape: str = "fixed"  # 'fixed', 'each' or 'pairs'
     symbol: str = ""  # how graphs and ``Value._op`` show the op
     domain: str = "all real numbers"
     invalid: Callable[..., bool] | None = None
     fix: str = ""  # one sentence telling the user how to avoid the error
     note: str = ""  # what happens at non-differentiable points
-    arity: int | None = 1  # number of parents; None for any number
-    nparams: int = 0  # constants the op takes besides its parents
+    vjp: Callable[..., Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        from engine.codegen import compile_vjp
+
+        # frozen: the compiled function is set once, here
+        object.__setattr__(self, "vjp", compile_vjp(self))
+
+    @property
+    def arity(self) -> int | None:
+        """Number of parents, or None when any number is allowed."""
+        return len(self.args) if self.shape == "fixed" else None
+
+    @property
+    def nparams(self) -> int:
+        return len(self.params)
 
     def label(self, params: tuple[Any, ...]) -> str:
         """The text shown for a node made by this rule with these params."""
@@ -121,8 +148,29 @@ def ieee_pow(x: Any, k: Any) -> Any:
     return x**k
 
 
-def _sign(x: Any) -> float:
+def sign(x: Any) -> float:
+    """1, -1 or 0 (also for nan): the derivative of abs, a constant."""
     return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
+
+
+def pow_da(g: Any, a: Any, b: Any) -> Any:
+    """g * d(a ** b)/da = g * b * a ** (b - 1)."""
+    # float(): on Values, == compares identity, not data. At a == b == 0 the
+    # formula gives 0 * inf, but a ** 0 is the constant 1: the slope is 0.
+    if float(a) == 0.0 and float(b) == 0.0:
+        return g * 0.0
+    return g * b * ieee_pow(a, b - 1)
+
+
+def pow_db(g: Any, out: Any, a: Any) -> Any:
+    """g * d(a ** b)/db = g * a ** b * log(a)."""
+    # At a == 0 PyTorch uses 0; for a < 0 the real log does not exist and
+    # PyTorch gives nan.
+    if a > 0:
+        return g * out * log(a)
+    if float(a) == 0.0:
+        return g * 0.0
+    return g * NAN
 
 
 # --- forward functions that need care ---------------------------------------
@@ -153,21 +201,6 @@ def _pow_invalid(a: float, b: float) -> bool:
     return a < 0 and math.isfinite(b) and not float(b).is_integer()
 
 
-def _pow_vjp(g: Any, out: Any, a: Any, b: Any) -> tuple[Any, Any]:
-    # float(): on Values, == compares identity, not data.
-    # At a == b == 0 the formula gives 0 * inf; a ** 0 is the constant 1.
-    da = g * 0.0 if float(a) == 0.0 and float(b) == 0.0 else g * b * ieee_pow(a, b - 1)
-    # d(a**b)/db = a**b * log(a). At a == 0 PyTorch uses 0; for a < 0 the
-    # real log does not exist and PyTorch gives nan.
-    if a > 0:
-        db = g * out * log(a)
-    elif float(a) == 0.0:
-        db = g * 0.0
-    else:
-        db = g * NAN
-    return da, db
-
-
 def _dot(*xs: float) -> float:
     # Layout: w1..wn, x1..xn, then an optional bias. Summed left to right
     # from the bias, as micrograd's Neuron does, so results match it exactly.
@@ -176,15 +209,6 @@ def _dot(*xs: float) -> float:
     for w, x in zip(xs[:n], xs[n : 2 * n]):
         total += w * x
     return total
-
-
-def _dot_vjp(g: Any, out: Any, *xs: Any) -> list[Any]:
-    # d/dw_i = x_i and d/dx_i = w_i: scale everything once, then swap halves.
-    n = len(xs) // 2
-    scaled = [g * v for v in xs]
-    if len(xs) % 2:
-        return scaled[n : 2 * n] + scaled[:n] + [g]
-    return scaled[n:] + scaled[:n]
 
 
 def _sum(*xs: float) -> float:
@@ -224,93 +248,92 @@ def _register(*rules: Rule) -> None:
         RULES[rule.name] = rule
 
 
+_AB = ("a", "b")
+_POW_DOMAIN = "a > 0, or a == 0 with b >= 0, or a < 0 with an integer b"
+_POW_FIX = "A negative base needs an integer exponent and 0 needs one >= 0."
+
 _register(
     # arithmetic
-    Rule("add", lambda a, b: a + b, lambda g, out, a, b: (g, g), "+", arity=2),
-    Rule("sub", lambda a, b: a - b, lambda g, out, a, b: (g, -g), "-", arity=2),
-    Rule("mul", lambda a, b: a * b, lambda g, out, a, b: (g * b, g * a), "*", arity=2),
+    Rule("add", lambda a, b: a + b, ("g", "g"), _AB, symbol="+"),
+    Rule("sub", lambda a, b: a - b, ("g", "-g"), _AB, symbol="-"),
+    Rule("mul", lambda a, b: a * b, ("g * b", "g * a"), _AB, symbol="*"),
     Rule(
         "div",
         lambda a, b: a / b,
-        lambda g, out, a, b: (g / b, -g * out / b),
-        "/",
+        ("g / b", "-g * out / b"),  # d(a/b)/db = -a/b**2 = -out/b
+        _AB,
+        symbol="/",
         domain="b != 0",
         invalid=lambda a, b: b == 0,
         fix=_FIX_DIV,
-        arity=2,
     ),
-    Rule("neg", lambda a: -a, lambda g, out, a: (-g,), "neg"),
+    Rule("neg", lambda x: -x, ("-g",), symbol="neg"),
     Rule(
         "pow",
         _pow,
-        _pow_vjp,
-        "**",
-        domain="a > 0, or a == 0 with b >= 0, or a < 0 with an integer b",
+        ("pow_da(g, a, b)", "pow_db(g, out, a)"),
+        _AB,
+        symbol="**",
+        domain=_POW_DOMAIN,
         invalid=_pow_invalid,
-        fix="A negative base needs an integer exponent and 0 needs one >= 0.",
+        fix=_POW_FIX,
         note="d/db at a == 0 is 0 and at a < 0 is nan, as in PyTorch.",
-        arity=2,
     ),
     Rule(
         "pow_const",
         _pow,
-        # x ** 0 is the constant 1: d/dx is 0, also at x == 0 (not 0 * inf).
-        lambda g, out, a, k: (g * 0.0 if k == 0 else g * k * ieee_pow(a, k - 1),),
-        domain="a > 0, or a == 0 with k >= 0, or a < 0 with an integer k",
+        # x ** 0 is the constant 1: its slope is 0, also at x == 0 (not 0 * inf)
+        ("g * 0.0 if k == 0 else g * k * ieee_pow(x, k - 1)",),
+        params=("k",),
+        domain=_POW_DOMAIN.replace("b", "k"),
         invalid=_pow_invalid,
-        fix="A negative base needs an integer exponent and 0 needs one >= 0.",
+        fix=_POW_FIX,
         note="0 ** k for 0 < k < 1 has an infinite derivative, reported as inf.",
-        nparams=1,
     ),
     # exponentials and logarithms
-    Rule("exp", _exp, lambda g, out, x: (g * out,)),
-    Rule(
-        "log",
-        math.log,
-        lambda g, out, x: (g / x,),
-        domain="x > 0",
-        invalid=_nonpositive,
-        fix=_FIX_LOG,
-    ),
+    Rule("exp", _exp, ("g * out",)),
+    Rule("log", math.log, ("g / x",), domain="x > 0", invalid=_nonpositive, fix=_FIX_LOG),
     Rule(
         "sqrt",
         math.sqrt,
-        lambda g, out, x: (ieee_div(g, 2.0 * out),),
+        ("ieee_div(g, 2.0 * out)",),
         domain="x >= 0",
         invalid=_negative,
         fix="Keep the argument non-negative, e.g. (x * x + 1e-12).sqrt().",
         note="sqrt'(0) is inf, as in PyTorch.",
     ),
     # activations
-    Rule("tanh", math.tanh, lambda g, out, x: (g * (1.0 - out * out),)),
-    Rule("sigmoid", _sigmoid, lambda g, out, x: (g * out * (1.0 - out),)),
+    Rule("tanh", math.tanh, ("g * (1.0 - out * out)",)),
+    Rule("sigmoid", _sigmoid, ("g * out * (1.0 - out)",)),
     Rule(
         "relu",
-        # Written as "x <= 0" so that nan passes through, as in PyTorch.
+        # "x <= 0" rather than "x > 0", so that nan passes through, as in PyTorch
         lambda x: 0.0 if x <= 0 else x,
-        lambda g, out, x: (g * (0.0 if x <= 0 else 1.0),),
-        "ReLU",
+        ("0.0 if x <= 0 else g",),
+        symbol="ReLU",
         note="relu'(0) = 0, as in PyTorch and micrograd; nan passes the gradient on.",
     ),
     Rule(
         "leaky_relu",
         lambda x, slope: x if x > 0 else x * slope,
-        lambda g, out, x, slope: (g * (1.0 if x > 0 else slope),),
+        ("g if x > 0 else g * slope",),
+        params=("slope",),
         note="leaky_relu'(0) = slope, as in PyTorch.",
-        nparams=1,
     ),
-    Rule(
-        "abs",
-        abs,
-        lambda g, out, x: (g * _sign(x),),
-        note="abs'(0) = 0, as in PyTorch.",
-    ),
+    Rule("abs", abs, ("g * sign(x)",), note="abs'(0) = 0, as in PyTorch."),
     # trigonometry
-    Rule("sin", _sin, lambda g, out, x: (g * cos(x),)),
-    Rule("cos", _cos, lambda g, out, x: (-g * sin(x),)),
+    Rule("sin", _sin, ("g * cos(x)",)),
+    Rule("cos", _cos, ("-g * sin(x)",)),
     # reductions: one node with many parents
-    Rule("sum", _sum, lambda g, out, *xs: (g,) * len(xs), arity=None),
-    Rule("dot", _dot, _dot_vjp, note="parents are w1..wn, x1..xn[, bias]", arity=None),
+    Rule("sum", _sum, ("g",), shape="each"),
+    Rule(
+        "dot",
+        _dot,
+        ("g * x", "g * w", "g"),  # for each w_i, each x_i, and the bias
+        ("w", "x", "b"),
+        shape="pairs",
+        note="parents are w1..wn, x1..xn[, bias]",
+    ),
 )
 
 # For micrograd-style construction, Value(data, children, op): ops that take
