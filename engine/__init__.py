@@ -10,7 +10,7 @@
 
 from engine.backward import grad, topological_order, zero_grad
 from engine.rules import RULES, DomainError, Rule
-from engine.value import Value, dot, enable_grad, is_grad_enabled, no_grad
+from engine.value import Value, dot, enable_grad, is_grad_enabled, no_grad, scope
 from engine.value import sum as sum  # re-exported as engine.sum (see __all__)
 from engine.viz import GraphTooLargeError, GraphvizNotFoundError, draw_dot
 
@@ -29,6 +29,7 @@ __all__ = [
     "grad",
     "is_grad_enabled",
     "no_grad",
+    "scope",
     "topological_order",
     "zero_grad",
 ]

@@ -38,6 +38,11 @@ _next_seq = itertools.count(1).__next__
 # Leaves have _seq 0, except numbers that an op wrapped (the 2 in x * 2).
 CONSTANT = -1
 
+# The name of the module (or loss helper) whose code is running, e.g.
+# 'MLP.layers[1].neurons[3]'; every node recorded meanwhile is tagged with
+# it, so drawings can collapse a neuron, a layer or a model into one box.
+_scope: str | None = None
+
 _new = object.__new__
 
 
@@ -79,11 +84,13 @@ def _node(data: float, parents: tuple[Value, ...], rule: Rule, params: tuple[Any
         v._rule = rule
         v._ctx = params
         v._seq = _next_seq()
+        v._scope = _scope
     else:
         v._prev = ()
         v._rule = None
         v._ctx = ()
         v._seq = 0
+        v._scope = None
     return v
 
 
@@ -96,6 +103,7 @@ def _leaf(data: float) -> Value:
     v._rule = None
     v._ctx = ()
     v._seq = 0
+    v._scope = None
     return v
 
 
@@ -145,7 +153,7 @@ class Value:
     the op that made the node ('' for a leaf).
     """
 
-    __slots__ = ("data", "grad", "label", "_prev", "_rule", "_ctx", "_seq")
+    __slots__ = ("data", "grad", "label", "_prev", "_rule", "_ctx", "_seq", "_scope")
 
     data: float
     grad: float
@@ -154,6 +162,7 @@ class Value:
     _rule: Rule | None
     _ctx: tuple[Any, ...]
     _seq: int
+    _scope: str | None
 
     def __init__(
         self,
@@ -199,6 +208,7 @@ class Value:
         self._rule = rule
         self._ctx = params
         self._seq = _next_seq() if children else 0
+        self._scope = _scope if children else None
 
     # --- introspection ---------------------------------------------------------
 
@@ -206,6 +216,15 @@ class Value:
     def _op(self) -> str:
         rule = self._rule
         return "" if rule is None else rule.label(self._ctx)
+
+    @property
+    def scope(self) -> str | None:
+        """Which module made this value, e.g. 'MLP.layers[1].neurons[3]'.
+
+        None for values made outside any module. Parameters carry their
+        module's name too.
+        """
+        return self._scope
 
     @property
     def is_leaf(self) -> bool:
@@ -315,10 +334,12 @@ class Value:
             v._prev = (self,)
             v._rule = _RELU
             v._seq = _next_seq()
+            v._scope = _scope
         else:
             v._prev = ()
             v._rule = None
             v._seq = 0
+            v._scope = None
         v._ctx = ()
         return v
 
@@ -416,10 +437,12 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
                 v._prev = parents
                 v._rule = _DOT
                 v._seq = _next_seq()
+                v._scope = _scope
             else:
                 v._prev = ()
                 v._rule = None
                 v._seq = 0
+                v._scope = None
             v._ctx = ()
             return v
     except (AttributeError, TypeError):
@@ -444,6 +467,34 @@ def no_grad() -> Iterator[None]:
         yield
     finally:
         _recording = previous
+
+
+@contextlib.contextmanager
+def scope(name: str | None) -> Iterator[None]:
+    """Tag every value recorded in this block with ``name``.
+
+    ``nn`` modules do this for you; use it to name your own building
+    blocks, e.g. ``with engine.scope('attention'): ...``.
+    """
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"scope() takes a name (str) or None, got {type(name).__name__}")
+    previous = set_scope(name)
+    try:
+        yield
+    finally:
+        set_scope(previous)
+
+
+def set_scope(name: str | None) -> str | None:
+    """Make ``name`` the current scope and return the previous one.
+
+    The fast, low-level form of :func:`scope`, for code that enters and
+    leaves a scope many times per step (a layer, for each of its neurons).
+    """
+    global _scope
+    previous = _scope
+    _scope = name
+    return previous
 
 
 def is_grad_enabled() -> bool:

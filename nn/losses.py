@@ -14,10 +14,11 @@ targets are plain numbers. The reduction (``'mean'`` or ``'sum'``) is one
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
-from collections.abc import Iterable, Sequence
-from typing import Any, TypeAlias
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeAlias, TypeVar, cast
 
 import engine
 from engine import Value
@@ -112,6 +113,24 @@ def _reduce(terms: list[Value], reduction: str) -> Value:
 # --- regression -------------------------------------------------------------------
 
 
+
+F = TypeVar("F", bound=Callable[..., Value])
+
+
+def _scoped(loss: F) -> F:
+    """Tag the nodes a loss makes with its name, e.g. 'l2_penalty'.
+
+    Graph drawings then show the loss as one box when collapsed.
+    """
+
+    @functools.wraps(loss)
+    def tagged(*args: Any, **kwargs: Any) -> Value:
+        with engine.scope(loss.__name__):
+            return loss(*args, **kwargs)
+
+    return cast(F, tagged)
+
+@_scoped
 def mse_loss(preds: Inputs, targets: Targets, reduction: str = "mean") -> Value:
     """Mean (or summed) squared error, as ``torch.nn.functional.mse_loss``."""
     _check_reduction(reduction, "mse_loss")
@@ -134,6 +153,7 @@ def _clamped_log(v: Value) -> Value:
     return Value(LOG_FLOOR)
 
 
+@_scoped
 def binary_cross_entropy(probs: Inputs, targets: Targets, reduction: str = "mean") -> Value:
     """``-(y log p + (1 - y) log(1 - p))`` on probabilities ``p`` in [0, 1].
 
@@ -183,6 +203,7 @@ def _bce_logit_term(x: Value, y: float) -> Value:
     return (1.0 + x.exp()).log() - x * y
 
 
+@_scoped
 def binary_cross_entropy_with_logits(
     logits: Inputs, targets: Targets, reduction: str = "mean"
 ) -> Value:
@@ -204,6 +225,7 @@ def binary_cross_entropy_with_logits(
     return _reduce([_bce_logit_term(x, y) for x, y in zip(xs, ys)], reduction)
 
 
+@_scoped
 def hinge_loss(scores: Inputs, targets: Targets, reduction: str = "mean") -> Value:
     """micrograd's max-margin loss: the mean of ``relu(1 - y * score)``.
 
@@ -263,6 +285,7 @@ def _cross_entropy_one(logits: Any, target: Any, where: str) -> tuple[Value, int
     return _log_sum_exp(zs) - zs[index], len(zs)
 
 
+@_scoped
 def cross_entropy(
     logits: Sequence[Scalar] | Sequence[Sequence[Scalar]],
     target: int | Sequence[int],
@@ -334,11 +357,13 @@ def _parameters(params: Iterable[Value], who: str) -> list[Value]:
     return ps
 
 
+@_scoped
 def l1_penalty(params: Iterable[Value]) -> Value:
     """``sum(|p|)``: add ``alpha * l1_penalty(model.parameters())`` to a loss."""
     return engine.sum([p.abs() for p in _parameters(params, "l1_penalty")])
 
 
+@_scoped
 def l2_penalty(params: Iterable[Value]) -> Value:
     """``sum(p * p)`` as one dot node (micrograd's ``alpha * sum(p*p)`` term).
 

@@ -18,7 +18,8 @@ import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar, overload
 
-from engine import Value, dot
+from engine import Value, dot, scope
+from engine.value import set_scope
 from nn import init as initializers
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
@@ -130,6 +131,7 @@ class Module:
     """
 
     training: bool = True  # class default; train()/eval() set it per instance
+    _path: str = ""  # set by name_modules(); see ``path``
 
     def __call__(self, x: Any) -> Any:
         """The forward pass; every concrete module defines its own."""
@@ -157,6 +159,30 @@ class Module:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.num_parameters()} parameters)"
+
+    # --- names: every value a module makes is tagged with its path ------------
+
+    @property
+    def path(self) -> str:
+        """Where this module sits, e.g. 'MLP.layers[1].neurons[3]'.
+
+        Values computed inside the module carry it as ``value.scope``, and so
+        do its parameters; graph drawings use it to collapse a neuron, a
+        layer or a whole model into one box.
+        """
+        return self._path or type(self).__name__
+
+    def name_modules(self, prefix: str | None = None) -> None:
+        """Give this module and all sub-modules their paths, starting at ``prefix``.
+
+        Models call this when they are built; call it again (e.g.
+        ``net.name_modules('Net')``) after putting modules inside your own.
+        """
+        self._path = prefix if prefix is not None else type(self).__name__
+        for p in self.parameters():  # deeper modules re-tag their own below
+            p._scope = self._path
+        for name, child in self.named_children():
+            child.name_modules(f"{self._path}.{name}")
 
     # --- sub-modules and modes -------------------------------------------------
 
@@ -308,10 +334,12 @@ class Neuron(Module):
         self.activation = activation if activation is not None else ("relu" if nonlin else "linear")
         self._act = _activation(self.activation)
         self.nonlin = self.activation != "linear"
+        self.name_modules()
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         xs = _as_inputs(x, len(self.w), self)
-        return self._forward(xs)
+        with scope(self.path):
+            return self._forward(xs)
 
     def _forward(self, xs: Sequence[Value]) -> Value:
         act = dot(self.w, xs, self.b)
@@ -358,10 +386,18 @@ class Layer(Module):
             _check_width("nin", nin)
             weights = _initial_weights(nin, nout, init)
             self.neurons = [Neuron.with_weights(row, **kwargs) for row in weights]
+        self.name_modules()
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         xs = _as_inputs(x, self.nin, self)
-        out = [n._forward(xs) for n in self.neurons]
+        out = []
+        outer = set_scope(None)
+        try:
+            for n in self.neurons:
+                set_scope(n.path)  # tag this neuron's nodes with its name
+                out.append(n._forward(xs))
+        finally:
+            set_scope(outer)
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
@@ -415,9 +451,10 @@ class Dropout(Module):
         draw = (random if self.rng is None else self.rng).random
         # draw() < p has probability p; with p == 1 every unit is dropped.
         scale = 1.0 / (1.0 - p) if p < 1.0 else 0.0
-        if isinstance(x, (Value, int, float)):
-            return x * (0.0 if draw() < p else scale)
-        return [v * (0.0 if draw() < p else scale) for v in x]
+        with scope(self.path):
+            if isinstance(x, (Value, int, float)):
+                return x * (0.0 if draw() < p else scale)
+            return [v * (0.0 if draw() < p else scale) for v in x]
 
     def _summary_rows(self) -> list[_Row]:
         return [_Row("", repr(self), "-", "-", 0)]
@@ -457,6 +494,7 @@ class MLP(Module):
         ]
         # One Dropout module serves every hidden layer; it holds no weights.
         self.dropout = drop if drop.p > 0 and last > 0 else None
+        self.name_modules()
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         out: Any = x
