@@ -9,7 +9,10 @@
 """
 
 from engine.backward import grad, topological_order, zero_grad
+from engine.explain import explain
+from engine.expr import ExpressionError, evaluate
 from engine.rules import RULES, DomainError, Rule
+from engine.source import backward_source
 from engine.value import Value, dot, enable_grad, is_grad_enabled, no_grad, scope
 from engine.value import sum as sum  # re-exported as engine.sum (see __all__)
 from engine.viz import GraphTooLargeError, GraphvizNotFoundError, draw_dot
@@ -19,13 +22,17 @@ from engine.viz import GraphTooLargeError, GraphvizNotFoundError, draw_dot
 __all__ = [
     "RULES",
     "DomainError",
+    "ExpressionError",
     "GraphTooLargeError",
     "GraphvizNotFoundError",
     "Rule",
     "Value",
+    "backward_source",
     "dot",
     "draw_dot",
     "enable_grad",
+    "evaluate",
+    "explain",
     "grad",
     "is_grad_enabled",
     "no_grad",

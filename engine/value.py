@@ -380,6 +380,12 @@ class Value:
         """A new leaf with the same data (and label), cut off from the graph."""
         return Value(self.data, label=self.label)
 
+    def explain(self, wrt: Value, **kw: Any) -> str:
+        """d self / d wrt by the chain rule, path by path (``engine.explain``)."""
+        from engine.explain import explain
+
+        return explain(self, wrt, **kw)
+
     def draw(self, **kwargs: Any) -> Any:
         """Shortcut for ``engine.draw_dot(self, **kwargs)``."""
         from engine.viz import draw_dot
