@@ -19,6 +19,29 @@ def readme_commands() -> list[str]:
     return [line.strip() for line in first_block.group(1).splitlines() if line.strip()]
 
 
+def _doctest_text(markdown: str) -> str:
+    """The README as doctest reads it.
+
+    A code fence right after an example would read as expected output, so
+    fences become blank lines; and a blank line inside an example's output
+    (which doctest would take as its end) becomes <BLANKLINE>.
+    """
+    lines = markdown.splitlines()
+    out: list[str] = []
+    in_code = False
+    for i, line in enumerate(lines):
+        if line.strip().startswith("```"):
+            in_code = not in_code
+            out.append("")
+            continue
+        following = lines[i + 1].strip() if i + 1 < len(lines) else "```"
+        inside_output = (
+            in_code and not line.strip() and not following.startswith((">>>", "```"))
+        )
+        out.append("<BLANKLINE>" if inside_output else line)
+    return "\n".join(out)
+
+
 def test_readme_opens_with_exactly_two_commands() -> None:
     commands = readme_commands()
     assert len(commands) == 2
@@ -36,10 +59,8 @@ def test_readme_repl_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     if shutil.which("dot") is None:
         pytest.skip("the tour renders a graph and needs Graphviz's dot program")
     monkeypatch.chdir(tmp_path)  # the tour writes L.svg
-    # A code fence right after an example would read as expected output, so
-    # fences become blank lines; everything else is run as written.
-    text = re.sub(r"^\s*```.*$", "", README.read_text(), flags=re.MULTILINE)
-    test = doctest.DocTestParser().get_doctest(text, {}, "README.md", str(README), 0)
+    test_text = _doctest_text(README.read_text())
+    test = doctest.DocTestParser().get_doctest(test_text, {}, "README.md", str(README), 0)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     runner.run(test)
     result = runner.summarize(verbose=False)
