@@ -7,7 +7,14 @@
 The recipe is micrograd's: 100 moons points, an MLP 2-16-16-1, mean hinge
 loss plus 1e-4 L2 on every parameter, full-batch SGD with
 lr = 1.0 - 0.9 k / steps. It prints the loss and accuracy as it trains and
-writes the graph of one trained neuron, with every gradient on it, as SVG.
+writes, into ``--out``:
+
+* ``decision_boundary.png``: the data and the regions the model assigns
+  to each class;
+* ``training.png``: loss and accuracy per step;
+* ``model_graph.svg``: the loss graph of one sample, collapsed to one box
+  per layer and coloured by gradient size;
+* ``neuron.svg``: the graph of one trained neuron with every gradient.
 """
 
 from __future__ import annotations
@@ -17,11 +24,12 @@ import random
 import sys
 import time
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import engine
 from engine import Value
 from nn import MLP, make_moons
+from nn.losses import hinge_loss, l2_penalty
 
 ALPHA = 1e-4
 
@@ -29,20 +37,21 @@ ALPHA = 1e-4
 def loss_and_accuracy(model: MLP, X: list[list[float]], y: list[int]) -> tuple[Value, float]:
     """micrograd's loss: mean hinge loss plus L2, and the accuracy."""
     scores = [cast(Value, model([Value(a), Value(b)])) for a, b in X]
-    margins = [(1 + -yi * score).relu() for yi, score in zip(y, scores)]
-    data_loss = engine.sum(margins) * (1.0 / len(margins))
-    params = model.parameters()
-    reg_loss = ALPHA * engine.dot(params, params)
+    total = hinge_loss(scores, y) + ALPHA * l2_penalty(model.parameters())
     hits = sum((yi > 0) == (s.data > 0) for yi, s in zip(y, scores))
-    return data_loss + reg_loss, hits / len(y)
+    return total, hits / len(y)
 
 
 def train(
     model: MLP, X: list[list[float]], y: list[int], steps: int, show: bool = True
-) -> tuple[float, float]:
-    """Full-batch SGD with micrograd's decaying learning rate."""
+) -> tuple[list[float], list[float]]:
+    """Full-batch SGD with micrograd's decaying learning rate.
+
+    Returns the loss and the accuracy at every step.
+    """
     progress = _progress(steps, show)
-    loss = acc = 0.0
+    losses: list[float] = []
+    accuracies: list[float] = []
     for k in range(steps):
         total, acc = loss_and_accuracy(model, X, y)
         model.zero_grad()
@@ -50,10 +59,11 @@ def train(
         lr = 1.0 - 0.9 * k / steps
         for p in model.parameters():
             p.data -= lr * p.grad
-        loss = total.data
-        progress.update(k, loss, acc)
+        losses.append(total.data)
+        accuracies.append(acc)
+        progress.update(k, total.data, acc)
     progress.close()
-    return loss, acc
+    return losses, accuracies
 
 
 class _progress:
@@ -96,12 +106,89 @@ def draw_one_neuron(model: MLP, x: list[float], out: Path) -> Path:
     y.label = "relu(w.x + b)"
     model.zero_grad()
     y.backward()
-    graph = engine.draw_dot(y)
-    path = out / "neuron.svg"
+    return _render(engine.draw_dot(y), out / "neuron.svg")
+
+
+def plot_decision_boundary(model: MLP, X: list[list[float]], y: list[int], path: Path) -> Path:
+    """Shade the plane by the model's score sign and scatter the data."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    xs = [p[0] for p in X]
+    ys = [p[1] for p in X]
+    pad = 0.5
+    x0, x1, y0, y1 = min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad
+    n = 60
+    gx = [x0 + (x1 - x0) * i / (n - 1) for i in range(n)]
+    gy = [y0 + (y1 - y0) * j / (n - 1) for j in range(n)]
+    with engine.no_grad():  # 3,600 forward passes, no graph needed
+        scores = [[cast(Value, model([a, b])).data for a in gx] for b in gy]
+    fig, ax = plt.subplots(figsize=(6, 5))
+    ax.contourf(gx, gy, [[1.0 if s > 0 else -1.0 for s in row] for row in scores],
+                levels=[-2, 0, 2], colors=["#f4cccc", "#cfe2f3"], alpha=0.8)
+    ax.contour(gx, gy, scores, levels=[0.0], colors="black", linewidths=1)
+    for label, colour, marker in ((-1, "#cc0000", "o"), (1, "#1155cc", "s")):
+        pts = [p for p, t in zip(X, y) if t == label]
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], c=colour, marker=marker,
+                   edgecolors="black", linewidths=0.5, label=f"class {label:+d}")
+    ax.set_title("Decision boundary of the trained MLP 2-16-16-1")
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.legend(loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_training(losses: list[float], accuracies: list[float], path: Path) -> Path:
+    """Loss (log scale) and accuracy against the step."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = range(len(losses))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.plot(steps, losses, color="#cc0000", label="hinge loss + L2")
+    left.set_yscale("log")
+    left.set_title("Loss")
+    left.set_xlabel("SGD step")
+    left.set_ylabel("loss (log scale)")
+    left.legend()
+    right.plot(steps, [100 * a for a in accuracies], color="#1155cc", label="training accuracy")
+    right.set_ylim(0, 105)
+    right.set_title("Accuracy")
+    right.set_xlabel("SGD step")
+    right.set_ylabel("accuracy (%)")
+    right.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def draw_model_graph(model: MLP, x: list[float], label: int, out: Path) -> Path:
+    """One sample's loss graph, one box per neuron, with its gradients."""
+    score = cast(Value, model([Value(x[0], label="x1"), Value(x[1], label="x2")]))
+    loss = hinge_loss([score], [label]) + ALPHA * l2_penalty(model.parameters())
+    loss.label = "loss"
+    model.zero_grad()
+    loss.backward()
+    # 'auto' picks the finest view that stays readable: for this model, one
+    # box per layer, with the gradients of each layer's parameters summed up.
+    graph = engine.draw_dot(loss, collapse="auto", color_by="grad",
+                            title="One sample's loss, collapsed; colour = |gradient|")
+    return _render(graph, out / "model_graph.svg")
+
+
+def _render(graph: Any, path: Path) -> Path:
     try:
         path.write_bytes(graph.pipe(format="svg"))
     except engine.GraphvizNotFoundError as error:  # keep the DOT text instead
-        path = out / "neuron.dot"
+        path = path.with_suffix(".dot")
         path.write_text(graph.source)
         print(f"{error}\nWrote the DOT source instead.")
     return path
@@ -124,14 +211,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{model} on {len(X)} moons points, {steps} steps")
 
     start = time.perf_counter()
-    loss, acc = train(model, X, y, steps, show=not args.quiet)
+    losses, accuracies = train(model, X, y, steps, show=not args.quiet)
     seconds = time.perf_counter() - start
-    print(f"final loss {loss:.4f}, accuracy {acc:.0%}, {seconds:.2f} s "
+    _, final_acc = loss_and_accuracy(model, X, y)  # after the last update
+    print(f"final loss {losses[-1]:.4f}, accuracy {final_acc:.0%}, {seconds:.2f} s "
           f"({1000 * seconds / steps:.1f} ms per step)")
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = draw_one_neuron(model, X[0], args.out)
-    print(f"graph of one trained neuron, with gradients: {path}")
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    written = [
+        ("decision boundary", plot_decision_boundary(model, X, y, out / "decision_boundary.png")),
+        ("loss and accuracy curves", plot_training(losses, accuracies, out / "training.png")),
+        ("the model's loss graph, collapsed", draw_model_graph(model, X[0], y[0], out)),
+        ("one trained neuron's graph, with gradients", draw_one_neuron(model, X[0], out)),
+    ]
+    for what, path in written:
+        print(f"{what}: {path}")
     return 0
 
 

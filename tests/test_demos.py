@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from demos import moons
+from demos import graph_tour, moons
 
 
 def test_moons_demo_reaches_full_accuracy(
@@ -24,3 +24,22 @@ def test_moons_demo_quick_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert moons.main(["--quick", "--out", str(tmp_path / "nested" / "dir"), "--quiet"]) == 0
     assert "20 steps" in capsys.readouterr().out
     assert (tmp_path / "nested" / "dir").is_dir()
+
+
+def test_graph_tour_writes_every_artifact(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert graph_tour.main(["--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    for name in ("lecture", "neuron"):
+        for suffix in (".svg", "_explain.txt", "_backward.py", "_steps.html"):
+            path = tmp_path / f"tour_{name}{suffix}"
+            assert path.stat().st_size > 0, path
+            assert str(path) in printed
+    # the explanations print the lecture's numbers
+    assert "= 6.0" in (tmp_path / "tour_lecture_explain.txt").read_text()
+    # the backward code reproduces the gradients it was made from
+    namespace: dict[str, object] = {}
+    exec((tmp_path / "tour_lecture_backward.py").read_text(), namespace)
+    assert namespace["grad_a"] == 6.0
+    assert namespace["grad_b"] == -4.0

@@ -411,9 +411,9 @@ def test_limit_is_inclusive() -> None:
 
 
 def test_default_limit() -> None:
-    assert DEFAULT_MAX_NODES == 500
-    draw_dot(chain(DEFAULT_MAX_NODES - 1))  # exactly 500 values
-    with pytest.raises(GraphTooLargeError, match=r"501 values"):
+    assert DEFAULT_MAX_NODES == 150
+    draw_dot(chain(DEFAULT_MAX_NODES - 1))  # exactly 150 values
+    with pytest.raises(GraphTooLargeError, match=r"151 values"):
         draw_dot(chain(DEFAULT_MAX_NODES))
 
 
