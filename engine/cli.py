@@ -37,13 +37,17 @@ PROG = "chainrule"
 FORMATS = ("svg", "png", "pdf", "dot")
 
 # Every option of every command, and those that take a value.
-_OPTIONS = {"-h", "--help", "-o", "--output", "--rankdir", "--no-grad", "--max-nodes", "--wrt"}
-_TAKES_VALUE = {"-o", "--output", "--rankdir", "--max-nodes", "--wrt"}
+_OPTIONS = {
+    "-h", "--help", "-o", "--output", "--rankdir", "--no-grad", "--max-nodes", "--wrt",
+    "--color-by",
+}
+_TAKES_VALUE = {"-o", "--output", "--rankdir", "--max-nodes", "--wrt", "--color-by"}
 
 _EXAMPLES = """\
 examples:
   chainrule draw "tanh(x*w1 + y*w2 + b)" x=2 y=0 w1=-3 w2=1 b=6.8813735870195432 -o neuron.svg
   chainrule draw "x**2 + exp(-x)" x=0.5 -o graph.dot
+  chainrule draw "sigmoid(sigmoid(sigmoid(x)))" x=3 --color-by grad -o vanishing.svg
   chainrule draw "-log(sigmoid(z))" z=0.3 -o loss.pdf
   chainrule explain "x*y + y" x=2 y=3 --wrt y
 """
@@ -108,6 +112,12 @@ def _build_parser() -> _Parser:
     )
     draw.add_argument(
         "--no-grad", action="store_true", help="do not backpropagate; show values only"
+    )
+    draw.add_argument(
+        "--color-by",
+        choices=("kind", "grad"),
+        default="kind",
+        help="colour nodes by kind (input, op, output) or by the size of their gradient",
     )
     draw.add_argument(
         "--max-nodes",
@@ -178,6 +188,7 @@ def _draw(args: argparse.Namespace) -> int:
             rankdir=args.rankdir,
             show_grad=not args.no_grad,
             max_nodes=args.max_nodes,
+            color_by=args.color_by,
         )
     except ImportError:
         raise _Failure(

@@ -409,3 +409,11 @@ def test_console_script_is_declared() -> None:
     found = [ep for ep in scripts if ep.name == "chainrule"]
     assert found, "no `chainrule` console script: run `pip install -e .` again"
     assert found[0].value == "engine.cli:main"
+
+
+def test_draw_colours_by_gradient(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "g.dot"
+    assert main(["draw", "sigmoid(sigmoid(x))", "x=3", "--color-by", "grad", "-o", str(out)]) == 0
+    assert "|grad|" in out.read_text()  # the printed colour scale
+    assert main(["draw", "x*2", "x=1", "--color-by", "size", "-o", str(out)]) == 2
+    assert "invalid choice" in capsys.readouterr().err
