@@ -394,7 +394,7 @@ class Layer(Module):
         outer = set_scope(None)
         try:
             for n in self.neurons:
-                set_scope(n.path)  # tag this neuron's nodes with its name
+                set_scope(n._path)  # tag this neuron's nodes with its name
                 out.append(n._forward(xs))
         finally:
             set_scope(outer)
