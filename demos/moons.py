@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import time
 from pathlib import Path
 from typing import Any, cast
@@ -79,7 +78,7 @@ class _progress:
         except ImportError:
             print("(pip install tqdm for a progress bar)")
             return
-        self.bar = tqdm(total=steps, desc="training", unit="step", file=sys.stdout)
+        self.bar = tqdm(total=steps, desc="training", unit="step")
 
     def update(self, k: int, loss: float, acc: float) -> None:
         if not self.show:
@@ -208,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     y = [2 * t - 1 for t in labels]  # hinge loss wants -1 / +1
     random.seed(args.seed)
     model = MLP(2, [16, 16, 1])
-    print(f"{model} on {len(X)} moons points, {steps} steps")
+    print(f"{model} on {len(X)} moons points, {steps} steps, seed {args.seed}")
 
     start = time.perf_counter()
     losses, accuracies = train(model, X, y, steps, show=not args.quiet)
