@@ -173,9 +173,11 @@ def _command(r: Result | Printed, flag: str, seed: int) -> str:
 
 
 def _printed(r: Printed, flag: str, seed: int, out: Path) -> list[str]:
+    # Paths under the output folder are shown relative to it, like the links.
+    shown = r.output.strip().replace(f"{out}{os.sep}", "")
     lines = [f"## {r.name}", "",
              f"`{_command(r, flag, seed)}` ({r.seconds:.1f} s) printed:", "",
-             "```", r.output.strip(), "```"]
+             "```", shown, "```"]
     # Show the pictures the demo says it wrote.
     for word in r.output.split():
         path = Path(word)
