@@ -1,7 +1,7 @@
 """The lecture's two small graphs, drawn, explained and stepped through.
 
     python -m demos.graph_tour               # writes ./demo-output/tour_*
-    python -m demos.graph_tour --out /tmp/x
+    python -m demos.graph_tour --out tour-output
 
 1. ``L = (a*b + c) * f`` with a = 2, b = -3, c = 10, f = -2.
 2. The tanh neuron ``o = tanh(x1*w1 + x2*w2 + b)`` with x1 = 2, x2 = 0,

@@ -2,7 +2,7 @@
 
     python -m demos.moons                 # 100 steps, writes ./demo-output
     python -m demos.moons --quick         # 20 steps
-    python -m demos.moons --out /tmp/x --seed 7
+    python -m demos.moons --out moons-output --seed 7
 
 The recipe is micrograd's: 100 moons points, an MLP 2-16-16-1, mean hinge
 loss plus 1e-4 L2 on every parameter, full-batch SGD with
