@@ -49,6 +49,34 @@ def topological_order(root: Value) -> list[Value]:
         raise
 
 
+def values_in_order(root: Value) -> list[Value]:
+    """Every value ``root`` depends on (root and leaves included), parents first.
+
+    A depth-first walk with its own stack, visiting parents in ``_prev``
+    order; a value is listed once all its parents are. Unlike
+    :func:`topological_order`, the order depends only on the graph's shape,
+    never on creation numbers or memory addresses, so drawings and generated
+    code built from it come out the same on every run.
+    """
+    order: list[Value] = []
+    seen: set[Value] = set()
+    # (value, parents_done): a value is pushed once to visit its parents
+    # and once more, underneath them, to be listed after them.
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        value, parents_done = stack.pop()
+        if parents_done:
+            order.append(value)
+            continue
+        if value in seen:  # reached earlier along another path
+            continue
+        seen.add(value)
+        stack.append((value, True))
+        # Reversed, so the first parent is popped, and so listed, first.
+        stack.extend((p, False) for p in reversed(value._prev) if p not in seen)
+    return order
+
+
 _creation_order = attrgetter("_seq")
 
 

@@ -38,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.backward import topological_order
+from engine.backward import topological_order, values_in_order
 from engine.codegen import HELPERS
 from engine.value import CONSTANT, Value
 
@@ -57,29 +57,6 @@ __all__ = [
 
 
 # --- the values of a graph and their names ----------------------------------------------
-
-
-def values_in_order(root: Value) -> list[Value]:
-    """Every value ``root`` depends on, ``root`` included, parents first.
-
-    A depth-first walk with its own stack, parents taken in ``_prev``
-    order: the result depends on the graph's shape only, so names derived
-    from it are the same on every run.
-    """
-    order: list[Value] = []
-    seen: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        value, parents_done = stack.pop()
-        if parents_done:
-            order.append(value)
-            continue
-        if value in seen:
-            continue
-        seen.add(value)
-        stack.append((value, True))
-        stack.extend((p, False) for p in reversed(value._prev) if p not in seen)
-    return order
 
 
 # Names the generated source needs for itself, besides Python's keywords.

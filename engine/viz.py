@@ -78,6 +78,7 @@ import itertools
 import math
 from typing import TYPE_CHECKING, Any
 
+from engine.backward import values_in_order
 from engine.value import CONSTANT, Value
 from engine.viz_views import (
     COLLAPSE_CHOICES,
@@ -91,7 +92,6 @@ from engine.viz_views import (
     font_colour,
     magnitude,
     too_large_message,
-    values_in_order,
 )
 
 if TYPE_CHECKING:

@@ -48,38 +48,6 @@ LEVELS = ("none", "neuron", "layer", "module")
 COLLAPSE_CHOICES = ("auto", *LEVELS)
 
 
-# --- the traversal --------------------------------------------------------------------
-
-
-def values_in_order(root: Value) -> list[Value]:
-    """Every value ``root`` depends on (root included), parents before children.
-
-    A depth-first search with an explicit stack, visiting parents in the
-    order of ``_prev``; a value is listed once all its parents are. The
-    order depends only on the graph's shape, never on memory addresses or
-    creation numbers, which is what makes the DOT source reproducible.
-    """
-    order: list[Value] = []
-    seen: set[Value] = set()
-    # (value, parents_done): a value is pushed once to visit its parents
-    # and once more, underneath them, to be listed after them.
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        value, parents_done = stack.pop()
-        if parents_done:
-            order.append(value)
-            continue
-        if value in seen:  # reached earlier along another path
-            continue
-        seen.add(value)
-        stack.append((value, True))
-        # Reversed, so the first parent is popped, and so listed, first.
-        for parent in reversed(value._prev):
-            if parent not in seen:
-                stack.append((parent, False))
-    return order
-
-
 # --- group keys -----------------------------------------------------------------------
 
 
