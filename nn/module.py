@@ -16,6 +16,7 @@ from __future__ import annotations
 import numbers
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, NamedTuple, TypeVar, overload
 
 from engine import Value, dot, scope
@@ -67,7 +68,12 @@ def _check_width(name: str, value: object) -> None:
 def _as_inputs(x: Any, nin: int, who: Module) -> list[Value]:
     if isinstance(x, (Value, int, float)):
         x = [x]
+    # Strings, dicts and sets are iterable but are never a list of inputs:
+    # a dict would give its keys and a set an arbitrary order.
+    unordered = isinstance(x, (str, bytes, Mapping, AbstractSet))
     try:
+        if unordered:
+            raise TypeError
         xs = list(x)
     except TypeError:
         raise TypeError(
@@ -497,7 +503,9 @@ class MLP(Module):
         self.name_modules()
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        out: Any = x
+        # Checked here too, so that a wrong width names the model, not its
+        # first layer.
+        out: Any = _as_inputs(x, self.layers[0].nin, self)
         drop = self.dropout
         if drop is None or not drop.training:
             for layer in self.layers:  # the hot path: no dropout to apply

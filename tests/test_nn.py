@@ -666,3 +666,16 @@ def test_learns_moons_to_full_training_accuracy() -> None:
         losses.append(chainrule_demo_step(model, X, y, k))
     assert reached is not None, f"accuracy {accuracy(model, X, y):.2f} after 100 steps"
     assert losses[-1] < losses[0]
+
+
+@pytest.mark.parametrize("bad", ["ab", b"ab", {0: 1.0, 1: 2.0}, {1.0, 2.0}])
+def test_iterables_that_are_not_input_lists_are_refused(bad: object) -> None:
+    model = MLP(2, [3, 1])
+    with pytest.raises(TypeError, match=r"MLP\(2 -> 3 -> 1.*takes a list of 2 numbers"):
+        model(bad)  # type: ignore[arg-type]
+
+
+def test_a_wrong_width_names_the_model() -> None:
+    model = MLP(2, [3, 1])
+    with pytest.raises(ValueError, match=r"^MLP\(2 -> 3 -> 1.* expects 2 inputs, got 3"):
+        model([1.0, 2.0, 3.0])
