@@ -29,8 +29,9 @@ def topological_order(root: Value) -> list[Value]:
 
     Finding the nodes is a plain stack walk; ordering them is a sort by
     creation number (``_seq``): parents are always created before their
-    children, so that order is topological. This is about twice as fast as
-    an iterative depth-first post-order.
+    children, so that order is topological. It needs no per-node iterator
+    objects and measures about 15% faster than an iterative depth-first
+    post-order on an MLP's loss graph.
     """
     if not root._prev:
         return []

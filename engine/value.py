@@ -33,7 +33,7 @@ _recording = True
 
 # Every recorded node gets the next number. A node's parents always exist
 # before it does, so sorting by this number is a topological order; the
-# backward pass uses that instead of a slower depth-first search.
+# backward pass sorts by it instead of keeping a depth-first post-order.
 _next_seq = itertools.count(1).__next__
 # Leaves have _seq 0, except numbers that an op wrapped (the 2 in x * 2).
 CONSTANT = -1
