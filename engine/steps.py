@@ -52,8 +52,15 @@ from engine.source import (
     values_in_order,
     variable_names,
 )
-from engine.value import CONSTANT, Value
-from engine.viz import GraphTooLargeError, GraphvizNotFoundError
+from engine.value import Value
+from engine.viz import (
+    _STYLES,
+    GraphTooLargeError,
+    GraphvizNotFoundError,
+    _escape_record,
+    _escape_text,
+    _kind,
+)
 
 __all__ = ["DEFAULT_MAX_NODES", "BackwardSteps", "Frame", "backward_steps"]
 
@@ -61,19 +68,6 @@ DEFAULT_MAX_NODES = 80
 
 _RANKDIRS = ("LR", "TB", "RL", "BT")
 
-# The colours of engine.viz's drawings, so both look alike.
-_FILL = {
-    "input": "#cfe2f3",
-    "constant": "#eeeeee",
-    "intermediate": "#fff2cc",
-    "output": "#d9ead3",
-}
-_STYLE = {
-    "input": "filled",
-    "constant": "filled,dashed",
-    "intermediate": "filled",
-    "output": "filled,bold",
-}
 _HOT = "#d62728"  # the edges, op and values of the current step
 
 
@@ -100,14 +94,6 @@ def _number(x: float, precision: int) -> str:
     if float(short) == x:
         return repr(x)
     return short
-
-
-def _kind(value: Value, root: Value) -> str:
-    if value is root:
-        return "output"
-    if value._prev:
-        return "intermediate"
-    return "constant" if value._seq == CONSTANT else "input"
 
 
 class BackwardSteps:
@@ -235,21 +221,16 @@ class BackwardSteps:
                 f"v{k}",
                 label=graphviz.nohtml(f"{{ {row} }}" if sideways else row),
                 id=f"n{k}",
-                style=_STYLE[kind],
-                fillcolor=_FILL[kind],
+                # engine.viz's colours and borders, so both drawings look alike
+                style=_STYLES[kind]["style"],
+                fillcolor=_STYLES[kind]["fillcolor"],
             )
             if value._prev:
                 graph.node(
                     f"op{k}",
                     label=graphviz.nohtml(_escape_text(value._op)),
                     id=f"op{k}",
-                    shape="ellipse",
-                    style="filled",
-                    fillcolor="#ffffff",
-                    fontsize="10",
-                    width="0",
-                    height="0",
-                    margin="0.04",
+                    **_STYLES["op"],
                 )
                 for i, parent in enumerate(value._prev):
                     graph.edge(f"v{index[parent]}", f"op{k}", id=f"e{k}_{i}")
@@ -422,19 +403,6 @@ def backward_steps(
 _GROUP = re.compile(r'<g id="(n|op|e|o)(\d+)(?:_\d+)?" class="(?:node|edge)">.*?</g>', re.DOTALL)
 _TITLE = re.compile(r"<title>.*?</title>", re.DOTALL)
 
-# Characters with a meaning in a record label, and in any label.
-_RECORD_ESCAPES = str.maketrans({c: "\\" + c for c in '\\{}|<>"'} | {"\n": "\\n"})
-_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n"})
-
-
-def _escape_record(text: str) -> str:
-    return text.translate(_RECORD_ESCAPES)
-
-
-def _escape_text(text: str) -> str:
-    return text.translate(_TEXT_ESCAPES)
-
-
 _LAST_TEXT = re.compile(r"(.*)(<text[^>]*)(>)[^<]*(</text>)", re.DOTALL)
 
 
@@ -472,7 +440,7 @@ def _hot_edge(group: str) -> str:
 _LEGEND_HTML = (
     '<p class="legend">'
     + "".join(
-        f'<span><i style="background:{_FILL[kind]}"></i>{text}</span>'
+        f'<span><i style="background:{_STYLES[kind]["fillcolor"]}"></i>{text}</span>'
         for kind, text in (
             ("input", "input / parameter"),
             ("constant", "constant"),
