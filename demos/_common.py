@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from engine import no_grad
 from nn.data import make_moons, train_test_split
 
 T = TypeVar("T")
@@ -277,6 +278,36 @@ def save(fig: Any, out: Path, name: str, title: str) -> Path:
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def decision_regions(
+    ax: Any,
+    score: Callable[[list[float]], float],
+    X: Sequence[Sequence[float]],
+    y: Sequence[int],
+    classes: Sequence[tuple[int, str, str, str]],
+    extent: tuple[float, float, float, float],
+    n: int = 60,
+    fills: tuple[str, str] = ("#f4cccc", "#cfe2f3"),
+) -> None:
+    """Shade where ``score`` is negative or positive, draw where it is 0, and
+    scatter the points, one ``(label, colour, marker, legend text)`` per class.
+
+    ``extent`` is ``(x_min, x_max, y_min, y_max)``; the plane is sampled on
+    an ``n`` by ``n`` grid, with no graph recorded.
+    """
+    x0, x1, y0, y1 = extent
+    gx = [x0 + (x1 - x0) * i / (n - 1) for i in range(n)]
+    gy = [y0 + (y1 - y0) * j / (n - 1) for j in range(n)]
+    with no_grad():
+        scores = [[score([a, b]) for a in gx] for b in gy]
+    sides = [[1.0 if s > 0 else -1.0 for s in row] for row in scores]
+    ax.contourf(gx, gy, sides, levels=[-2, 0, 2], colors=list(fills), alpha=0.8)
+    ax.contour(gx, gy, scores, levels=[0.0], colors="black", linewidths=1)
+    for label, colour, marker, text in classes:
+        pts = [p for p, t in zip(X, y) if t == label]
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], c=colour, marker=marker,
+                   edgecolors="black", linewidths=0.5, s=40, label=text)
 
 
 def number(cell: Cell) -> float:

@@ -12,6 +12,7 @@ decision regions with the 30 training points.
 
 from __future__ import annotations
 
+import functools
 import random
 from pathlib import Path
 
@@ -22,13 +23,13 @@ from demos._common import (
     Table,
     cli,
     compare,
+    decision_regions,
     figure,
     moons,
     number,
     save,
     sentence,
 )
-from engine import no_grad
 from nn import MLP, fit
 from nn.metrics import accuracy
 from nn.optim import Adam
@@ -77,19 +78,12 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
 def _plot(models: dict[float, MLP], rows: list[Row], X: list[list[float]], y: list[int],
           grid: int, out: Path) -> Path:
     fig, axes = figure(3, width=4.6, height=4.4)
-    xs = [-2.0 + 4.5 * i / (grid - 1) for i in range(grid)]
-    ys = [-1.75 + 3.5 * j / (grid - 1) for j in range(grid)]
+    classes = [(label, colour, marker, f"class {label} (training)")
+               for label, colour, marker in ((0, "tab:blue", "o"), (1, "tab:orange", "s"))]
     for ax, (rate, model), row in zip(axes[0], models.items(), rows):
         model.eval()
-        with no_grad():
-            scores = [[_score(model, [a, b]) for a in xs] for b in ys]
-        ax.contourf(xs, ys, scores, levels=[-1e9, 0.0, 1e9], colors=["#9ecae1", "#fdae6b"],
-                    alpha=0.7)
-        ax.contour(xs, ys, scores, levels=[0.0], colors="black", linewidths=1)
-        for label, colour, marker in ((0, "tab:blue", "o"), (1, "tab:orange", "s")):
-            pts = [p for p, t in zip(X, y) if t == label]
-            ax.scatter([p[0] for p in pts], [p[1] for p in pts], c=colour, marker=marker,
-                       edgecolors="black", s=45, label=f"class {label} (training)")
+        decision_regions(ax, functools.partial(_score, model), X, y, classes,
+                         (-2.0, 2.5, -1.75, 1.75), n=grid, fills=("#9ecae1", "#fdae6b"))
         ax.set(title=f"dropout {rate:.0%}: train {number(row['train accuracy']):.0%}, "
                      f"test {number(row['test accuracy']):.0%}",
                xlabel="x1", ylabel="x2")

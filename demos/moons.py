@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import engine
+from demos._common import decision_regions, figure, log_scale, save
 from engine import Value
 from nn import MLP, make_moons
 from nn.losses import hinge_loss, l2_penalty
@@ -108,69 +109,37 @@ def draw_one_neuron(model: MLP, x: list[float], out: Path) -> Path:
     return _render(engine.draw_dot(y), out / "neuron.svg")
 
 
-def plot_decision_boundary(model: MLP, X: list[list[float]], y: list[int], path: Path) -> Path:
+def plot_decision_boundary(model: MLP, X: list[list[float]], y: list[int], out: Path) -> Path:
     """Shade the plane by the model's score sign and scatter the data."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    xs = [p[0] for p in X]
-    ys = [p[1] for p in X]
+    fig, axes = figure(width=6.6, height=5.5)
     pad = 0.5
-    x0, x1, y0, y1 = min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad
-    n = 60
-    gx = [x0 + (x1 - x0) * i / (n - 1) for i in range(n)]
-    gy = [y0 + (y1 - y0) * j / (n - 1) for j in range(n)]
-    with engine.no_grad():  # 3,600 forward passes, no graph needed
-        scores = [[cast(Value, model([a, b])).data for a in gx] for b in gy]
-    fig, ax = plt.subplots(figsize=(6, 5))
-    ax.contourf(gx, gy, [[1.0 if s > 0 else -1.0 for s in row] for row in scores],
-                levels=[-2, 0, 2], colors=["#f4cccc", "#cfe2f3"], alpha=0.8)
-    ax.contour(gx, gy, scores, levels=[0.0], colors="black", linewidths=1)
-    for label, colour, marker in ((-1, "#cc0000", "o"), (1, "#1155cc", "s")):
-        pts = [p for p, t in zip(X, y) if t == label]
-        ax.scatter([p[0] for p in pts], [p[1] for p in pts], c=colour, marker=marker,
-                   edgecolors="black", linewidths=0.5, label=f"class {label:+d}")
-    ax.set_title("Decision boundary of the trained MLP 2-16-16-1")
-    ax.set_xlabel("x1")
-    ax.set_ylabel("x2")
-    ax.legend(loc="upper right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    extent = (min(p[0] for p in X) - pad, max(p[0] for p in X) + pad,
+              min(p[1] for p in X) - pad, max(p[1] for p in X) + pad)
+    classes = [(-1, "#cc0000", "o", "class -1"), (1, "#1155cc", "s", "class +1")]
+    decision_regions(axes[0][0], lambda x: cast(Value, model(x)).data, X, y, classes, extent)
+    axes[0][0].set(xlabel="x1", ylabel="x2")
+    axes[0][0].legend(loc="upper right")
+    return save(fig, out, "decision_boundary", "Decision boundary of the trained MLP 2-16-16-1")
 
 
-def plot_training(losses: list[float], accuracies: list[float], path: Path) -> Path:
+def plot_training(losses: list[float], accuracies: list[float], out: Path) -> Path:
     """Loss (log scale) and accuracy against the step."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    fig, axes = figure(2, width=5.5, height=4.4)
+    left, right = axes[0]
     steps = range(len(losses))
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     left.plot(steps, losses, color="#cc0000", label="hinge loss + L2")
-    left.set_yscale("log")
-    left.set_title("Loss")
-    left.set_xlabel("SGD step")
-    left.set_ylabel("loss (log scale)")
+    left.set(title="Loss", xlabel="SGD step", ylabel="loss (log scale)")
+    log_scale(left)
     left.legend()
     right.plot(steps, [100 * a for a in accuracies], color="#1155cc", label="training accuracy")
     right.set_ylim(0, 105)
-    right.set_title("Accuracy")
-    right.set_xlabel("SGD step")
-    right.set_ylabel("accuracy (%)")
+    right.set(title="Accuracy", xlabel="SGD step", ylabel="accuracy (%)")
     right.legend(loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, out, "training", "micrograd's moons recipe, step by step")
 
 
 def draw_model_graph(model: MLP, x: list[float], label: int, out: Path) -> Path:
-    """One sample's loss graph, one box per neuron, with its gradients."""
+    """One sample's loss graph, collapsed as far as it needs to be, with its gradients."""
     score = cast(Value, model([Value(x[0], label="x1"), Value(x[1], label="x2")]))
     loss = hinge_loss([score], [label]) + ALPHA * l2_penalty(model.parameters())
     loss.label = "loss"
@@ -219,8 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     written = [
-        ("decision boundary", plot_decision_boundary(model, X, y, out / "decision_boundary.png")),
-        ("loss and accuracy curves", plot_training(losses, accuracies, out / "training.png")),
+        ("decision boundary", plot_decision_boundary(model, X, y, out)),
+        ("loss and accuracy curves", plot_training(losses, accuracies, out)),
         ("the model's loss graph, collapsed", draw_model_graph(model, X[0], y[0], out)),
         ("one trained neuron's graph, with gradients", draw_one_neuron(model, X[0], out)),
     ]
