@@ -395,7 +395,11 @@ class Layer(Module):
         self.name_modules()
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        xs = _as_inputs(x, self.nin, self)
+        out = self._forward(_as_inputs(x, self.nin, self))
+        return out[0] if len(out) == 1 else out
+
+    def _forward(self, xs: Sequence[Value]) -> list[Value]:
+        """Every neuron's output, for inputs already checked and wrapped."""
         out = []
         outer = set_scope(None)
         try:
@@ -404,7 +408,7 @@ class Layer(Module):
                 out.append(n._forward(xs))
         finally:
             set_scope(outer)
-        return out[0] if len(out) == 1 else out
+        return out
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
@@ -503,21 +507,20 @@ class MLP(Module):
         self.name_modules()
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        # Checked here too, so that a wrong width names the model, not its
-        # first layer.
-        out: Any = _as_inputs(x, self.layers[0].nin, self)
+        # Checked once, here, so that a wrong width names the model; each
+        # layer's outputs then fit the next layer by construction.
+        out = _as_inputs(x, self.layers[0].nin, self)
         drop = self.dropout
         if drop is None or not drop.training:
             for layer in self.layers:  # the hot path: no dropout to apply
-                out = layer(out)
+                out = layer._forward(out)
         else:
             last = self.layers[-1]
             for layer in self.layers:
-                out = layer(out)
+                out = layer._forward(out)
                 if layer is not last:
-                    out = drop(out)
-        result: Value | list[Value] = out
-        return result
+                    out = list(drop(out))
+        return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
