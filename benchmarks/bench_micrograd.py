@@ -126,8 +126,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=12, help="interleaved timing rounds")
     parser.add_argument("--our-steps", type=int, default=5, help="chainrule steps per block")
-    parser.add_argument("--mg-steps", type=int, default=4,
-                        help="micrograd steps per block with the collector on")
+    parser.add_argument(
+        "--mg-steps", type=int, default=4, help="micrograd steps per block with the collector on"
+    )
     parser.add_argument("--seed", type=int, default=1337)
     args = parser.parse_args()
 
@@ -158,12 +159,15 @@ def main() -> None:
         # Several steps in a row: with the collector on, micrograd's cost
         # builds up as its cyclic garbage does, as in a user's training loop.
         mg_on = statistics.median(
-            time_block(lambda k: micrograd_step(theirs, X, y, k), k, args.mg_steps, False))
+            time_block(lambda k: micrograd_step(theirs, X, y, k), k, args.mg_steps, False)
+        )
         ours_a = statistics.median(
-            time_block(lambda k: chainrule_step(ours, X, y, k), k, args.our_steps, False))
+            time_block(lambda k: chainrule_step(ours, X, y, k), k, args.our_steps, False)
+        )
         (mg_off,) = time_block(lambda k: micrograd_step(theirs, X, y, k), k, 1, True)
         ours_b = statistics.median(
-            time_block(lambda k: chainrule_step(ours, X, y, k), k, args.our_steps, False))
+            time_block(lambda k: chainrule_step(ours, X, y, k), k, args.our_steps, False)
+        )
         rows.append((mg_on, ours_a, mg_off, ours_b))
     m_gc = statistics.median(row[0] for row in rows)
     m_nogc = statistics.median(row[2] for row in rows)
@@ -180,14 +184,20 @@ def main() -> None:
     print()
     print(f"{'':34}{'median ms/step':>16}{'chainrule is':>16}")
     print(f"{'(ratios: median over rounds)':34}{'':16}{'faster':>16}")
-    print(f"{'micrograd, GC on (as users run it)':34}{m_gc * 1e3:16.1f}{ratio_gc:15.1f}x"
-          f"   (quartiles {spread_gc})")
-    print(f"{'micrograd, GC off during steps':34}{m_nogc * 1e3:16.1f}{ratio_nogc:15.1f}x"
-          f"   (quartiles {spread_nogc})")
+    print(
+        f"{'micrograd, GC on (as users run it)':34}{m_gc * 1e3:16.1f}{ratio_gc:15.1f}x"
+        f"   (quartiles {spread_gc})"
+    )
+    print(
+        f"{'micrograd, GC off during steps':34}{m_nogc * 1e3:16.1f}{ratio_nogc:15.1f}x"
+        f"   (quartiles {spread_nogc})"
+    )
     print(f"{'chainrule, GC on':34}{m_cr * 1e3:16.1f}")
     print()
-    print(f"memory per op of x = x * 1.0001: micrograd {b_theirs:.0f} B, chainrule {b_ours:.0f} B "
-          f"({100 * b_ours / b_theirs:.0f}% of micrograd)")
+    print(
+        f"memory per op of x = x * 1.0001: micrograd {b_theirs:.0f} B, chainrule {b_ours:.0f} B "
+        f"({100 * b_ours / b_theirs:.0f}% of micrograd)"
+    )
 
 
 if __name__ == "__main__":

@@ -149,9 +149,7 @@ def render(source: str, fmt: str, timeout: float) -> tuple[float | None, bytes]:
     return time.perf_counter() - start, done.stdout
 
 
-def time_view(
-    name: str, root: Value, view: str, out: Path, timeout: float, **kwargs: Any
-) -> Row:
+def time_view(name: str, root: Value, view: str, out: Path, timeout: float, **kwargs: Any) -> Row:
     """Draw ``root`` in ``view``, render it, and write the SVG and PNG."""
     start = time.perf_counter()
     graph = draw_dot(root, collapse=view, **kwargs)
@@ -240,9 +238,14 @@ def table(rows: list[Row]) -> str:
     header = ("graph", "values", "view", "boxes", "draw_dot s", "dot s", "total s", "")
     cells = [
         (
-            r.graph, f"{r.values:,}", r.view, f"{r.boxes:,}", seconds(r.build),
+            r.graph,
+            f"{r.values:,}",
+            r.view,
+            f"{r.boxes:,}",
+            seconds(r.build),
             seconds(r.render),
-            seconds(None if r.render is None else r.render + (r.build or 0.0)), r.note,
+            seconds(None if r.render is None else r.render + (r.build or 0.0)),
+            r.note,
         )
         for r in rows
     ]
@@ -259,10 +262,18 @@ def table(rows: list[Row]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("bench-output"),
-                        help="folder for the SVG and PNG files (default ./bench-output)")
-    parser.add_argument("--timeout", type=float, default=30.0,
-                        help="stop a dot render after this many seconds (default 30)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("bench-output"),
+        help="folder for the SVG and PNG files (default ./bench-output)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        help="stop a dot render after this many seconds (default 30)",
+    )
     args = parser.parse_args(argv)
     if shutil.which("dot") is None:
         sys.exit("this benchmark renders with Graphviz's `dot` program; install Graphviz first")
@@ -306,8 +317,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     auto = rows[0]
     total = None if auto.render is None else auto.render + (auto.build or 0.0)
     verdict = "yes" if total is not None and total < 5.0 else "NO"
-    print(f"\none sample, collapse='auto' ({auto.view}), draw_dot + dot -Tsvg: "
-          f"{seconds(total)} s; under 5 s: {verdict}")
+    print(
+        f"\none sample, collapse='auto' ({auto.view}), draw_dot + dot -Tsvg: "
+        f"{seconds(total)} s; under 5 s: {verdict}"
+    )
     if mg is None:
         print("micrograd is not installed: pip install micrograd adds its row")
     print(f"SVG and PNG files in {out}/")

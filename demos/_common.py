@@ -83,8 +83,9 @@ def format_cell(value: Cell, spec: str = "") -> str:
     return str(value)
 
 
-def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Cell]],
-                   formats: dict[str, str] | None = None) -> str:
+def markdown_table(
+    columns: Sequence[str], rows: Sequence[Sequence[Cell]], formats: dict[str, str] | None = None
+) -> str:
     """A markdown table padded to line up, so it reads as plain text too."""
     formats = formats or {}
     cells = [[format_cell(v, formats.get(c, "")) for c, v in zip(columns, row)] for row in rows]
@@ -99,11 +100,15 @@ def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Cell]],
 
 def describe(result: Result) -> str:
     """The measured table, the article's, the verdict and the plot, as text."""
-    parts = [f"{result.title}: measured on chainrule",
-             markdown_table(result.columns, result.table().rows, result.formats)]
+    parts = [
+        f"{result.title}: measured on chainrule",
+        markdown_table(result.columns, result.table().rows, result.formats),
+    ]
     if result.article is not None:
-        parts += ["The article's table:",
-                  markdown_table(result.article.columns, result.article.rows)]
+        parts += [
+            "The article's table:",
+            markdown_table(result.article.columns, result.article.rows),
+        ]
     parts += [result.verdict, f"plot: {result.plot}   ({result.seconds:.1f} s)"]
     return "\n\n".join(parts)
 
@@ -122,8 +127,9 @@ def _sign(a: float, b: float, tol: float) -> int:
     return -1 if a < b else 1
 
 
-def ordering(names: Sequence[str], values: Sequence[float], tol: float = 0.05,
-             fmt: str = "g") -> str:
+def ordering(
+    names: Sequence[str], values: Sequence[float], tol: float = 0.05, fmt: str = "g"
+) -> str:
     """``names`` sorted by value, e.g. 'Adam (43) < SGD (80)'; '≈' joins values within ``tol``."""
     order = sorted(range(len(names)), key=lambda i: values[i])
 
@@ -137,8 +143,14 @@ def ordering(names: Sequence[str], values: Sequence[float], tol: float = 0.05,
     return text
 
 
-def compare(what: str, names: Sequence[str], article: Sequence[float],
-            measured: Sequence[float], tol: float = 0.05, fmt: str = ".3g") -> str:
+def compare(
+    what: str,
+    names: Sequence[str],
+    article: Sequence[float],
+    measured: Sequence[float],
+    tol: float = 0.05,
+    fmt: str = ".3g",
+) -> str:
     """How the measured order of ``names`` by ``what`` matches the article's.
 
     Every pair is compared: the article says one is larger, and we agree if
@@ -147,8 +159,9 @@ def compare(what: str, names: Sequence[str], article: Sequence[float],
     numbers (the article's are shown as printed).
     """
     pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
-    signs = [(_sign(measured[i], measured[j], tol), _sign(article[i], article[j], 0.0))
-             for i, j in pairs]
+    signs = [
+        (_sign(measured[i], measured[j], tol), _sign(article[i], article[j], 0.0)) for i, j in pairs
+    ]
     same = sum(ours == theirs for ours, theirs in signs)
     tied = sum(ours == 0 != theirs for ours, theirs in signs)
     reversed_ = len(pairs) - same - tied
@@ -162,8 +175,10 @@ def compare(what: str, names: Sequence[str], article: Sequence[float],
         verdict = f"agrees on {same} of {len(pairs)} pairs"
         verdict += f", reversed on {reversed_}" if reversed_ else ""
         verdict += f", no clear difference on {tied}" if tied else ""
-    return (f"{what}: the article has {ordering(names, article, 0.0)}, we measure "
-            f"{ordering(names, measured, tol, fmt)} ({verdict})")
+    return (
+        f"{what}: the article has {ordering(names, article, 0.0)}, we measure "
+        f"{ordering(names, measured, tol, fmt)} ({verdict})"
+    )
 
 
 def sentence(parts: Sequence[str]) -> str:
@@ -186,12 +201,18 @@ def cli(run: Callable[..., Result], description: str) -> Main:
 
     def main(argv: list[str] | None = None) -> int:
         parser = argparse.ArgumentParser(description=description)
-        parser.add_argument("--quick", action="store_true",
-                            help="a small version that runs in a few seconds")
-        parser.add_argument("--seed", type=int, default=0,
-                            help="seed for data, weights and shuffling (default 0)")
-        parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                            help="folder for the plot (default ./demo-output)")
+        parser.add_argument(
+            "--quick", action="store_true", help="a small version that runs in a few seconds"
+        )
+        parser.add_argument(
+            "--seed", type=int, default=0, help="seed for data, weights and shuffling (default 0)"
+        )
+        parser.add_argument(
+            "--out",
+            type=Path,
+            default=DEFAULT_OUT,
+            help="folder for the plot (default ./demo-output)",
+        )
         args = parser.parse_args(argv)
         result = timed_run(run, args.quick, args.seed, args.out)
         print(describe(result))
@@ -227,7 +248,8 @@ def moons(seed: int, n_train: int, n_test: int, noise: float = 0.2) -> Task:
     """Two moons, ``make_moons(n_train + n_test, noise, seed)``, split at random by ``seed``."""
     X, y = make_moons(n_train + n_test, noise=noise, seed=seed)
     X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=n_test / (n_train + n_test), seed=seed)
+        X, y, test_size=n_test / (n_train + n_test), seed=seed
+    )
     text = f"make_moons({n_train + n_test}, noise={noise}, seed={seed}), {n_test} held out"
     return Task(X_train, y_train, X_test, y_test, text)
 
@@ -306,8 +328,16 @@ def decision_regions(
     ax.contour(gx, gy, scores, levels=[0.0], colors="black", linewidths=1)
     for label, colour, marker, text in classes:
         pts = [p for p, t in zip(X, y) if t == label]
-        ax.scatter([p[0] for p in pts], [p[1] for p in pts], c=colour, marker=marker,
-                   edgecolors="black", linewidths=0.5, s=40, label=text)
+        ax.scatter(
+            [p[0] for p in pts],
+            [p[1] for p in pts],
+            c=colour,
+            marker=marker,
+            edgecolors="black",
+            linewidths=0.5,
+            s=40,
+            label=text,
+        )
 
 
 def number(cell: Cell) -> float:

@@ -41,8 +41,11 @@ def bowl(x: Value, y: Value) -> Value:
     return 0.5 * (x**2 + CURVATURE * y**2)
 
 
-def descend(start: tuple[float, float], momentum: float, steps: int,
-            ) -> tuple[list[tuple[float, float]], list[float]]:
+def descend(
+    start: tuple[float, float],
+    momentum: float,
+    steps: int,
+) -> tuple[list[tuple[float, float]], list[float]]:
     """The path of (x, y) and f at each point, from ``start`` for ``steps`` steps."""
     x, y = Value(start[0], label="x"), Value(start[1], label="y")
     optimizer = SGD([x, y], lr=LR, momentum=momentum)
@@ -63,33 +66,52 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
     steps = 200 if quick else 300
     rng = random.Random(seed)
     start = (-10.0 + rng.uniform(-0.5, 0.5), 1.0 + rng.uniform(-0.2, 0.2))
-    config = {"function": f"f(x, y) = (x**2 + {CURVATURE:g} y**2) / 2",
-              "start": f"({start[0]:.3f}, {start[1]:.3f}) (drawn with seed {seed})",
-              "optimizer": f"nn.optim.SGD(lr={LR}, momentum=0 or 0.7)", "steps": steps,
-              "target": f"f < {TARGET:g}"}
+    config = {
+        "function": f"f(x, y) = (x**2 + {CURVATURE:g} y**2) / 2",
+        "start": f"({start[0]:.3f}, {start[1]:.3f}) (drawn with seed {seed})",
+        "optimizer": f"nn.optim.SGD(lr={LR}, momentum=0 or 0.7)",
+        "steps": steps,
+        "target": f"f < {TARGET:g}",
+    }
     rows: list[Row] = []
     runs = {}
     for name, beta in METHODS.items():
         path, values = descend(start, beta, steps)
         runs[name] = path, values
         reached = next((k for k, v in enumerate(values) if v < TARGET), None)
-        rows.append({"method": name, "steps to f < 0.001": reached or math.inf,
-                     f"f after {steps} steps": values[-1],
-                     f"distance to the minimum after {SHOWN} steps": math.hypot(*path[SHOWN])})
+        rows.append(
+            {
+                "method": name,
+                "steps to f < 0.001": reached or math.inf,
+                f"f after {steps} steps": values[-1],
+                f"distance to the minimum after {SHOWN} steps": math.hypot(*path[SHOWN]),
+            }
+        )
     plot = _plot(runs, out)
     plain, fast = (number(r["steps to f < 0.001"]) for r in rows)
-    verdict = sentence([
-        "the article says momentum accelerates gradient descent towards the minimum: here it "
-        f"reaches f < {TARGET:g} in {format_cell(fast)} steps against {format_cell(plain)} for "
-        "plain descent at the same "
-        "learning rate" + (" (agrees)" if fast < plain else " (disagrees)"),
-        "the bowl has no local minima, so the article's claim that momentum gets past them is "
-        "not tested here"])
-    return Result("momentum", "Momentum in gradient descent",
-                  "momentum accumulates past gradients and converges faster", list(rows[0]), rows,
-                  {f"f after {steps} steps": ".3g",
-                   f"distance to the minimum after {SHOWN} steps": ".3g"},
-                  plot, config, verdict, None, data={"start": start})
+    verdict = sentence(
+        [
+            "the article says momentum accelerates gradient descent towards the minimum: here it "
+            f"reaches f < {TARGET:g} in {format_cell(fast)} steps against {format_cell(plain)} for "
+            "plain descent at the same "
+            "learning rate" + (" (agrees)" if fast < plain else " (disagrees)"),
+            "the bowl has no local minima, so the article's claim that momentum gets past them is "
+            "not tested here",
+        ]
+    )
+    return Result(
+        "momentum",
+        "Momentum in gradient descent",
+        "momentum accumulates past gradients and converges faster",
+        list(rows[0]),
+        rows,
+        {f"f after {steps} steps": ".3g", f"distance to the minimum after {SHOWN} steps": ".3g"},
+        plot,
+        config,
+        verdict,
+        None,
+        data={"start": start},
+    )
 
 
 def _plot(runs: dict[str, tuple[list[tuple[float, float]], list[float]]], out: Path) -> Path:
@@ -102,22 +124,37 @@ def _plot(runs: dict[str, tuple[list[tuple[float, float]], list[float]]], out: P
     left.contour(xs, ys, grid, levels=levels, colors="grey", linewidths=0.7)
     colours = {"gradient descent": "tab:red", "momentum 0.7": "tab:blue"}
     for name, (path, values) in runs.items():
-        shown = path[:SHOWN + 1]
-        left.plot([p[0] for p in shown], [p[1] for p in shown], marker="o", markersize=3,
-                  linewidth=1.2, color=colours[name], label=f"{name}, first {SHOWN} steps")
+        shown = path[: SHOWN + 1]
+        left.plot(
+            [p[0] for p in shown],
+            [p[1] for p in shown],
+            marker="o",
+            markersize=3,
+            linewidth=1.2,
+            color=colours[name],
+            label=f"{name}, first {SHOWN} steps",
+        )
         right.plot(range(len(values)), values, linewidth=2, color=colours[name], label=name)
-    left.plot([0], [0], marker="*", markersize=14, color="black", linestyle="none",
-              label="minimum")
-    left.set(xlabel="x (along the valley)", ylabel="y (across the valley)",
-             title="Paths over the contours of f", xlim=(-11, 2), ylim=(-1.6, 1.6))
+    left.plot([0], [0], marker="*", markersize=14, color="black", linestyle="none", label="minimum")
+    left.set(
+        xlabel="x (along the valley)",
+        ylabel="y (across the valley)",
+        title="Paths over the contours of f",
+        xlim=(-11, 2),
+        ylim=(-1.6, 1.6),
+    )
     left.legend(fontsize=9, loc="lower right")
     right.axhline(TARGET, color="black", linestyle="--", linewidth=1, label=f"f = {TARGET:g}")
     right.set(xlabel="step", ylabel="f(x, y) (log scale)", title="Value of f at each step")
     log_scale(right)
     right.set_ylim(TARGET * 1e-6, max(max(v) for _, v in runs.values()) * 3)
     right.legend()
-    return save(fig, out, "momentum",
-                f"Plain gradient descent vs momentum, same lr {LR}, on a 1:{CURVATURE:g} bowl")
+    return save(
+        fig,
+        out,
+        "momentum",
+        f"Plain gradient descent vs momentum, same lr {LR}, on a 1:{CURVATURE:g} bowl",
+    )
 
 
 main = cli(run, "Gradient descent against momentum on an ill-conditioned quadratic bowl.")

@@ -113,8 +113,12 @@ def plot_decision_boundary(model: MLP, X: list[list[float]], y: list[int], out: 
     """Shade the plane by the model's score sign and scatter the data."""
     fig, axes = figure(width=6.6, height=5.5)
     pad = 0.5
-    extent = (min(p[0] for p in X) - pad, max(p[0] for p in X) + pad,
-              min(p[1] for p in X) - pad, max(p[1] for p in X) + pad)
+    extent = (
+        min(p[0] for p in X) - pad,
+        max(p[0] for p in X) + pad,
+        min(p[1] for p in X) - pad,
+        max(p[1] for p in X) + pad,
+    )
     classes = [(-1, "#cc0000", "o", "class -1"), (1, "#1155cc", "s", "class +1")]
     decision_regions(axes[0][0], lambda x: cast(Value, model(x)).data, X, y, classes, extent)
     axes[0][0].set(xlabel="x1", ylabel="x2")
@@ -147,8 +151,12 @@ def draw_model_graph(model: MLP, x: list[float], label: int, out: Path) -> Path:
     loss.backward()
     # 'auto' picks the finest view that stays readable: for this model, one
     # box per layer, with the gradients of each layer's parameters summed up.
-    graph = engine.draw_dot(loss, collapse="auto", color_by="grad",
-                            title="One sample's loss, collapsed; colour = |gradient|")
+    graph = engine.draw_dot(
+        loss,
+        collapse="auto",
+        color_by="grad",
+        title="One sample's loss, collapsed; colour = |gradient|",
+    )
     return _render(graph, out / "model_graph.svg")
 
 
@@ -182,8 +190,10 @@ def main(argv: list[str] | None = None) -> int:
     losses, accuracies = train(model, X, y, steps, show=not args.quiet)
     seconds = time.perf_counter() - start
     _, final_acc = loss_and_accuracy(model, X, y)  # after the last update
-    print(f"final loss {losses[-1]:.4f}, accuracy {final_acc:.0%}, {seconds:.2f} s "
-          f"({1000 * seconds / steps:.1f} ms per step)")
+    print(
+        f"final loss {losses[-1]:.4f}, accuracy {final_acc:.0%}, {seconds:.2f} s "
+        f"({1000 * seconds / steps:.1f} ms per step)"
+    )
 
     out = args.out
     out.mkdir(parents=True, exist_ok=True)

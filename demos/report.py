@@ -74,9 +74,13 @@ def run_demo(name: str, quick: bool, seed: int, out: Path) -> Result | Printed:
     return Printed(name, text.strip(), time.perf_counter() - start)
 
 
-def build_report(quick: bool = False, seed: int = 0, out: Path = DEFAULT_OUT,
-                 progress: bool = True, demos: Iterable[str] = DEMOS,
-                 ) -> tuple[Path, list[Result | Printed]]:
+def build_report(
+    quick: bool = False,
+    seed: int = 0,
+    out: Path = DEFAULT_OUT,
+    progress: bool = True,
+    demos: Iterable[str] = DEMOS,
+) -> tuple[Path, list[Result | Printed]]:
     """Run the demos, write ``out/report.md``; return its path and every result."""
     out.mkdir(parents=True, exist_ok=True)
     names = list(demos)
@@ -112,17 +116,24 @@ def _load() -> float | None:
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 
 
-def render(results: list[Result | Printed], quick: bool, seed: int, total: float,
-           out: Path, loads: tuple[float | None, float | None] = (None, None)) -> str:
+def render(
+    results: list[Result | Printed],
+    quick: bool,
+    seed: int,
+    total: float,
+    out: Path,
+    loads: tuple[float | None, float | None] = (None, None),
+) -> str:
     """The whole report as markdown."""
     flag = " --quick" if quick else ""
-    load = ("" if None in loads else
-            f"; load average {loads[0]:.1f} before and {loads[1]:.1f} after")
+    load = "" if None in loads else f"; load average {loads[0]:.1f} before and {loads[1]:.1f} after"
     lines = [
-        "# The articles' claims, measured on chainrule", "",
+        "# The articles' claims, measured on chainrule",
+        "",
         f"Made by `python -m demos.report{flag} --seed {seed}` in {total:.0f} s "
         f"({'quick' if quick else 'full'} mode; Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPU cores{load}).", "",
+        f"{os.cpu_count()} CPU cores{load}).",
+        "",
         "The optimisation article prints ten tables with no code, data set or seed behind "
         "them. Its numbers are claims to test, not targets: each experiment below runs a "
         "fixed task with stated seeds, and the sentence under each table is computed from "
@@ -133,14 +144,24 @@ def render(results: list[Result | Printed], quick: bool, seed: int, total: float
         "inflate less than wall-clock time (on a busy machine they still vary by 10-20%); "
         "the parallel experiment measures wall-clock time, which is its point. A scalar "
         "engine is slow, so the tasks are small (two moons, a few hundred points).",
-        "", "| experiment | command | time (s) |", "|---|---|---|"]
+        "",
+        "| experiment | command | time (s) |",
+        "|---|---|---|",
+    ]
     for r in results:
         title = r.title if isinstance(r, Result) else r.name
-        lines.append(f"| [{title}](#{_anchor(title)}) | `{_command(r, flag, seed)}` "
-                     f"| {r.seconds:.1f} |")
+        lines.append(
+            f"| [{title}](#{_anchor(title)}) | `{_command(r, flag, seed)}` | {r.seconds:.1f} |"
+        )
     for r in results:
-        lines += ["", *(_section(r, flag, seed, out) if isinstance(r, Result)
-                        else _printed(r, flag, seed, out))]
+        lines += [
+            "",
+            *(
+                _section(r, flag, seed, out)
+                if isinstance(r, Result)
+                else _printed(r, flag, seed, out)
+            ),
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -152,16 +173,31 @@ def _anchor(title: str) -> str:
 
 def _section(r: Result, flag: str, seed: int, out: Path) -> list[str]:
     image = os.path.relpath(r.plot, out).replace(os.sep, "/")
-    lines = [f"## {r.title}", "",
-             f"*The article's claim:* {r.claim}.", "",
-             f"**Measured here** (`python -m demos.{r.name}{flag} --seed {seed}`, "
-             f"{r.seconds:.1f} s):", "",
-             markdown_table(r.columns, r.table().rows, r.formats), ""]
+    lines = [
+        f"## {r.title}",
+        "",
+        f"*The article's claim:* {r.claim}.",
+        "",
+        f"**Measured here** (`python -m demos.{r.name}{flag} --seed {seed}`, {r.seconds:.1f} s):",
+        "",
+        markdown_table(r.columns, r.table().rows, r.formats),
+        "",
+    ]
     if r.article is not None:
-        lines += ["**The article's table:**", "",
-                  markdown_table(r.article.columns, r.article.rows), ""]
-    lines += [f"**Article against measurement:** {r.verdict}", "",
-              f"![{r.title}]({image})", "", "Configuration:", ""]
+        lines += [
+            "**The article's table:**",
+            "",
+            markdown_table(r.article.columns, r.article.rows),
+            "",
+        ]
+    lines += [
+        f"**Article against measurement:** {r.verdict}",
+        "",
+        f"![{r.title}]({image})",
+        "",
+        "Configuration:",
+        "",
+    ]
     lines += [f"- {key}: `{value}`" for key, value in r.config.items()]
     return lines
 
@@ -175,9 +211,15 @@ def _command(r: Result | Printed, flag: str, seed: int) -> str:
 def _printed(r: Printed, flag: str, seed: int, out: Path) -> list[str]:
     # Paths under the output folder are shown relative to it, like the links.
     shown = r.output.strip().replace(f"{out}{os.sep}", "")
-    lines = [f"## {r.name}", "",
-             f"`{_command(r, flag, seed)}` ({r.seconds:.1f} s) printed:", "",
-             "```", shown, "```"]
+    lines = [
+        f"## {r.name}",
+        "",
+        f"`{_command(r, flag, seed)}` ({r.seconds:.1f} s) printed:",
+        "",
+        "```",
+        shown,
+        "```",
+    ]
     # Show the pictures the demo says it wrote.
     for word in r.output.split():
         path = Path(word)
@@ -191,8 +233,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run every article demo and write report.md.")
     parser.add_argument("--quick", action="store_true", help="small versions, under a minute")
     parser.add_argument("--seed", type=int, default=0, help="seed for every demo (default 0)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="folder for report.md and the plots (default ./demo-output)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help="folder for report.md and the plots (default ./demo-output)",
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     path, _ = build_report(args.quick, args.seed, args.out)

@@ -36,9 +36,10 @@ from nn.tuning import param_grid, run_grid
 LRS = (0.001, 0.005, 0.01, 0.05, 0.1)
 BATCH_SIZES = (16, 32, 64)
 ARTICLE_CELLS = {(0.01, 32): 94.8, (0.001, 64): 95.3, (0.005, 16): 96.1}
-ARTICLE = Table(["hyperparameters", "accuracy (%)"],
-                [[f"Learning Rate = {lr}, Batch Size = {bs}", acc]
-                 for (lr, bs), acc in ARTICLE_CELLS.items()])
+ARTICLE = Table(
+    ["hyperparameters", "accuracy (%)"],
+    [[f"Learning Rate = {lr}, Batch Size = {bs}", acc] for (lr, bs), acc in ARTICLE_CELLS.items()],
+)
 
 
 def sizes(quick: bool) -> tuple[int, int]:
@@ -56,19 +57,32 @@ def train_and_score(config: dict[str, Any]) -> dict[str, Any]:
     task = moons(config["seed"], n_train=config["n"], n_test=config["n"])
     random.seed(config["seed"])
     model = MLP(2, [16, 16, 1], activation="tanh", init="xavier_uniform")
-    history = fit(model, task.X_train, task.y_train, loss="bce_with_logits",
-                  optimizer=Adam(model.parameters(), lr=config["lr"]), epochs=config["epochs"],
-                  batch_size=config["batch_size"], verbose=False, seed=config["seed"])
-    return {"test accuracy": accuracy(model, task.X_test, task.y_test),
-            "final loss": history.history["loss"][-1],
-            "pid": os.getpid(), "start": start, "end": time.time(),
-            "cpu seconds": time.process_time() - cpu}
+    history = fit(
+        model,
+        task.X_train,
+        task.y_train,
+        loss="bce_with_logits",
+        optimizer=Adam(model.parameters(), lr=config["lr"]),
+        epochs=config["epochs"],
+        batch_size=config["batch_size"],
+        verbose=False,
+        seed=config["seed"],
+    )
+    return {
+        "test accuracy": accuracy(model, task.X_test, task.y_test),
+        "final loss": history.history["loss"][-1],
+        "pid": os.getpid(),
+        "start": start,
+        "end": time.time(),
+        "cpu seconds": time.process_time() - cpu,
+    }
 
 
 def grid(quick: bool, seed: int) -> list[dict[str, Any]]:
     n, epochs = sizes(quick)
-    return param_grid(seed=[seed], n=[n], epochs=[epochs], lr=list(LRS),
-                      batch_size=list(BATCH_SIZES))
+    return param_grid(
+        seed=[seed], n=[n], epochs=[epochs], lr=list(LRS), batch_size=list(BATCH_SIZES)
+    )
 
 
 def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> Result:
@@ -76,26 +90,50 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
     n, epochs = sizes(quick)
     results = run_grid(train_and_score, configs, workers=2)
     score = {(c["lr"], c["batch_size"]): r["test accuracy"] for c, r in zip(configs, results)}
-    rows: list[Row] = [{"learning rate": lr, **{f"batch {bs}": score[lr, bs] for bs in BATCH_SIZES}}
-                       for lr in LRS]
+    rows: list[Row] = [
+        {"learning rate": lr, **{f"batch {bs}": score[lr, bs] for bs in BATCH_SIZES}} for lr in LRS
+    ]
     best = max(score, key=lambda cell: score[cell])
     plot = _plot(score, out)
     cells = list(ARTICLE_CELLS)
-    verdict = sentence([
-        compare("accuracy of the article's three settings",
-                [f"(lr {lr}, batch {bs})" for lr, bs in cells], list(ARTICLE_CELLS.values()),
-                [score[cell] for cell in cells], ACCURACY_TOL, ".1%"),
-        f"our best cell is lr {best[0]}, batch {best[1]} at {score[best]:.1%}, against the "
-        f"article's best {max(ARTICLE_CELLS.values())}%"])
-    config = {"task": moons(seed, n, n).description,
-              "model": "MLP(2, [16, 16, 1], 'tanh'), xavier_uniform", "loss": "bce_with_logits",
-              "optimizer": "Adam(lr)", "epochs": epochs, "grid": f"lr {list(LRS)} x batch size "
-              f"{list(BATCH_SIZES)}", "workers": 2, "weights seed": seed, "shuffle seed": seed}
-    return Result("tuning", "10. Hyperparameter tuning",
-                  "lr 0.005 with batch 16 beats lr 0.001 with batch 64, which beats lr 0.01 with "
-                  "batch 32", list(rows[0]), rows,
-                  {f"batch {bs}": "%" for bs in BATCH_SIZES}, plot, config, verdict, ARTICLE,
-                  data={"results": results})
+    verdict = sentence(
+        [
+            compare(
+                "accuracy of the article's three settings",
+                [f"(lr {lr}, batch {bs})" for lr, bs in cells],
+                list(ARTICLE_CELLS.values()),
+                [score[cell] for cell in cells],
+                ACCURACY_TOL,
+                ".1%",
+            ),
+            f"our best cell is lr {best[0]}, batch {best[1]} at {score[best]:.1%}, against the "
+            f"article's best {max(ARTICLE_CELLS.values())}%",
+        ]
+    )
+    config = {
+        "task": moons(seed, n, n).description,
+        "model": "MLP(2, [16, 16, 1], 'tanh'), xavier_uniform",
+        "loss": "bce_with_logits",
+        "optimizer": "Adam(lr)",
+        "epochs": epochs,
+        "grid": f"lr {list(LRS)} x batch size {list(BATCH_SIZES)}",
+        "workers": 2,
+        "weights seed": seed,
+        "shuffle seed": seed,
+    }
+    return Result(
+        "tuning",
+        "10. Hyperparameter tuning",
+        "lr 0.005 with batch 16 beats lr 0.001 with batch 64, which beats lr 0.01 with batch 32",
+        list(rows[0]),
+        rows,
+        {f"batch {bs}": "%" for bs in BATCH_SIZES},
+        plot,
+        config,
+        verdict,
+        ARTICLE,
+        data={"results": results},
+    )
 
 
 def _plot(score: dict[tuple[float, int], float], out: Path) -> Path:
@@ -108,16 +146,30 @@ def _plot(score: dict[tuple[float, int], float], out: Path) -> Path:
     for i, lr in enumerate(LRS):
         for j, bs in enumerate(BATCH_SIZES):
             value = matrix[i][j]
-            ax.text(j, i, f"{value:.1f}%", ha="center", va="center", fontsize=11,
-                    color="white" if value < (min(map(min, matrix)) + max(map(max, matrix))) / 2
-                    else "black")
+            ax.text(
+                j,
+                i,
+                f"{value:.1f}%",
+                ha="center",
+                va="center",
+                fontsize=11,
+                color="white"
+                if value < (min(map(min, matrix)) + max(map(max, matrix))) / 2
+                else "black",
+            )
             if (lr, bs) in ARTICLE_CELLS:
-                ax.add_patch(Rectangle((j - 0.48, i - 0.48), 0.96, 0.96, fill=False,
-                                       edgecolor="red", linewidth=2.5))
+                ax.add_patch(
+                    Rectangle(
+                        (j - 0.48, i - 0.48), 0.96, 0.96, fill=False, edgecolor="red", linewidth=2.5
+                    )
+                )
     ax.set_xticks(range(len(BATCH_SIZES)), [str(bs) for bs in BATCH_SIZES])
     ax.set_yticks(range(len(LRS)), [str(lr) for lr in LRS])
-    ax.set(xlabel="batch size", ylabel="learning rate (Adam)",
-           title="Test accuracy per cell (red: the article's three settings)")
+    ax.set(
+        xlabel="batch size",
+        ylabel="learning rate (Adam)",
+        title="Test accuracy per cell (red: the article's three settings)",
+    )
     ax.grid(False)
     fig.colorbar(image, ax=ax, label="test accuracy (%)")
     return save(fig, out, "tuning", "Learning rate x batch size grid")

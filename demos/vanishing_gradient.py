@@ -58,11 +58,15 @@ def layer_gradients(model: Sequential, X: list[list[float]], y: list[int]) -> li
 def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> Result:
     n, seeds = (48, 3) if quick else (200, 10)
     X, y = make_moons(n, noise=0.2, seed=seed)
-    config = {"task": f"one batch: make_moons({n}, noise=0.2, seed={seed})",
-              "model": f"2 -> {DEPTH} x {WIDTH} hidden -> 1; residual: x + layer(x) for layers "
-              f"2..{DEPTH}", "init": "xavier_uniform (sigmoid, tanh), kaiming_uniform (relu); "
-              "biases 0", "loss": "bce_with_logits, one backward pass at initialisation",
-              "initialisations averaged": seeds, "weights seeds": f"{seed} .. {seed + seeds - 1}"}
+    config = {
+        "task": f"one batch: make_moons({n}, noise=0.2, seed={seed})",
+        "model": f"2 -> {DEPTH} x {WIDTH} hidden -> 1; residual: x + layer(x) for layers "
+        f"2..{DEPTH}",
+        "init": "xavier_uniform (sigmoid, tanh), kaiming_uniform (relu); biases 0",
+        "loss": "bce_with_logits, one backward pass at initialisation",
+        "initialisations averaged": seeds,
+        "weights seeds": f"{seed} .. {seed + seeds - 1}",
+    }
     profiles: dict[tuple[str, str], list[float]] = {}
     rows: list[Row] = []
     for activation in ACTIVATIONS:
@@ -74,12 +78,19 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
                 total = [t + g for t, g in zip(total, layer_gradients(model, X, y))]
             profile = [t / seeds for t in total]
             profiles[activation, arch] = profile
-            rows.append({"activation": activation, "network": arch, "layer 1 (input side)":
-                         profile[0], f"layer {DEPTH} (output side)": profile[-1],
-                         "layer 1 / layer 10": profile[0] / profile[-1]})
+            rows.append(
+                {
+                    "activation": activation,
+                    "network": arch,
+                    "layer 1 (input side)": profile[0],
+                    f"layer {DEPTH} (output side)": profile[-1],
+                    "layer 1 / layer 10": profile[0] / profile[-1],
+                }
+            )
     plot = _plot(profiles, out)
-    ratio = {(str(r["activation"]), str(r["network"])): number(r["layer 1 / layer 10"])
-             for r in rows}
+    ratio = {
+        (str(r["activation"]), str(r["network"])): number(r["layer 1 / layer 10"]) for r in rows
+    }
     vanishing = [a for a in ACTIVATIONS if ratio[a, "plain"] < 0.1]
     rescued = [a for a in vanishing if ratio[a, "residual"] > 10 * ratio[a, "plain"]]
 
@@ -92,16 +103,32 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
         f"layer-{DEPTH} gradient, so it vanishes (below a tenth) for "
         f"{', '.join(vanishing) or 'none of them'}",
         f"with skip connections the ratios are {factors('residual')}, so the skip connection "
-        + (f"rescues {', '.join(rescued)}, as the article says" if rescued else
-           "rescues none of the vanishing ones, unlike what the article says" if vanishing else
-           "has nothing to rescue here")]
-    return Result("vanishing_gradient", "Vanishing gradients and skip connections",
-                  "gradients shrink as they travel back through many layers; other activations "
-                  "and skip connections alleviate it", list(rows[0]), rows,
-                  {"layer 1 (input side)": ".3g", f"layer {DEPTH} (output side)": ".3g",
-                   "layer 1 / layer 10": ".3g"},
-                  plot, config, sentence(clauses), None,
-                  data={"profiles": {f"{a}/{k}": p for (a, k), p in profiles.items()}})
+        + (
+            f"rescues {', '.join(rescued)}, as the article says"
+            if rescued
+            else "rescues none of the vanishing ones, unlike what the article says"
+            if vanishing
+            else "has nothing to rescue here"
+        ),
+    ]
+    return Result(
+        "vanishing_gradient",
+        "Vanishing gradients and skip connections",
+        "gradients shrink as they travel back through many layers; other activations "
+        "and skip connections alleviate it",
+        list(rows[0]),
+        rows,
+        {
+            "layer 1 (input side)": ".3g",
+            f"layer {DEPTH} (output side)": ".3g",
+            "layer 1 / layer 10": ".3g",
+        },
+        plot,
+        config,
+        sentence(clauses),
+        None,
+        data={"profiles": {f"{a}/{k}": p for (a, k), p in profiles.items()}},
+    )
 
 
 def _plot(profiles: dict[tuple[str, str], list[float]], out: Path) -> Path:
@@ -111,18 +138,29 @@ def _plot(profiles: dict[tuple[str, str], list[float]], out: Path) -> Path:
     high = max(max(p) for p in profiles.values())
     for ax, arch in zip(axes[0], ARCHITECTURES):
         for activation in ACTIVATIONS:
-            ax.plot(range(1, DEPTH + 1), profiles[activation, arch], marker="o", linewidth=2,
-                    color=colours[activation], label=activation)
-        ax.set(xlabel="hidden layer (1 = next to the input)",
-               ylabel="RMS gradient of the layer's weights (log scale)",
-               title=f"{arch.capitalize()} network" + (": x + layer(x)" if arch == "residual"
-                                                       else ""))
+            ax.plot(
+                range(1, DEPTH + 1),
+                profiles[activation, arch],
+                marker="o",
+                linewidth=2,
+                color=colours[activation],
+                label=activation,
+            )
+        ax.set(
+            xlabel="hidden layer (1 = next to the input)",
+            ylabel="RMS gradient of the layer's weights (log scale)",
+            title=f"{arch.capitalize()} network" + (": x + layer(x)" if arch == "residual" else ""),
+        )
         ax.set_xticks(range(1, DEPTH + 1))
         log_scale(ax)
         ax.set_ylim(low / 2, high * 2)
         ax.legend()
-    return save(fig, out, "vanishing_gradient",
-                f"Gradient size per layer of a {DEPTH}-layer MLP at initialisation")
+    return save(
+        fig,
+        out,
+        "vanishing_gradient",
+        f"Gradient size per layer of a {DEPTH}-layer MLP at initialisation",
+    )
 
 
 main = cli(run, "The gradient at each layer of a deep MLP, with and without skip connections.")

@@ -38,7 +38,14 @@ FORMATS = ("svg", "png", "pdf", "dot")
 
 # Every option of every command, and those that take a value.
 _OPTIONS = {
-    "-h", "--help", "-o", "--output", "--rankdir", "--no-grad", "--max-nodes", "--wrt",
+    "-h",
+    "--help",
+    "-o",
+    "--output",
+    "--rankdir",
+    "--no-grad",
+    "--max-nodes",
+    "--wrt",
     "--color-by",
 }
 _TAKES_VALUE = {"-o", "--output", "--rankdir", "--max-nodes", "--wrt", "--color-by"}

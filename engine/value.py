@@ -63,8 +63,7 @@ def _as_float(data: Any, where: str) -> float:
     if isinstance(data, (str, bytes)):
         hint = f" Convert it first, e.g. Value(float({shown}))."
     raise TypeError(
-        f"{where} needs a real number (int or float), "
-        f"got {type(data).__name__} {shown}.{hint}"
+        f"{where} needs a real number (int or float), got {type(data).__name__} {shown}.{hint}"
     )
 
 
@@ -179,9 +178,7 @@ class Value:
         children = tuple(_children)
         for child in children:
             if not isinstance(child, Value):
-                raise TypeError(
-                    f"_children must be Values, got {type(child).__name__}"
-                )
+                raise TypeError(f"_children must be Values, got {type(child).__name__}")
         rule = BY_SYMBOL.get(_op) if children else None
         params: tuple[Any, ...] = ()
         if children and rule is None and _op.startswith("**"):
@@ -418,8 +415,7 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
         xs = list(xs)
     if len(ws) != len(xs):
         raise ValueError(
-            f"dot() needs as many weights as inputs, got {len(ws)} weights "
-            f"and {len(xs)} inputs"
+            f"dot() needs as many weights as inputs, got {len(ws)} weights and {len(xs)} inputs"
         )
     # Fast path: a plain loop over slots is the quickest way CPython has to
     # do this, and it is the bulk of an MLP's forward pass. Numbers to wrap

@@ -35,8 +35,9 @@ class Sequential(Module):
             raise ValueError("Sequential needs at least one module")
         for i, layer in enumerate(layers):
             if not isinstance(layer, Module):
-                raise TypeError(f"Sequential: argument {i} is a {type(layer).__name__}, "
-                                "not an nn.Module")
+                raise TypeError(
+                    f"Sequential: argument {i} is a {type(layer).__name__}, not an nn.Module"
+                )
         self.layers = list(layers)
 
     def __call__(self, x: Any) -> Any:

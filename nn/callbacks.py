@@ -1,10 +1,10 @@
 """Two callbacks for measuring training: when a target is reached, and how long it took.
 
-    target = TargetReached(0.1)            # training loss at or below 0.1
-    clock = Stopwatch()                    # wall-clock; Stopwatch(time.process_time): CPU
-    fit(model, X, y, ..., callbacks=[target, clock])
-    target.reached_epoch                   # epochs trained when it got there (or None)
-    clock.seconds[target.reached_epoch - 1]  # wall-clock seconds to get there
+target = TargetReached(0.1)            # training loss at or below 0.1
+clock = Stopwatch()                    # wall-clock; Stopwatch(time.process_time): CPU
+fit(model, X, y, ..., callbacks=[target, clock])
+target.reached_epoch                   # epochs trained when it got there (or None)
+clock.seconds[target.reached_epoch - 1]  # wall-clock seconds to get there
 """
 
 from __future__ import annotations

@@ -113,7 +113,6 @@ def _reduce(terms: list[Value], reduction: str) -> Value:
 # --- regression -------------------------------------------------------------------
 
 
-
 F = TypeVar("F", bound=Callable[..., Value])
 
 
@@ -129,6 +128,7 @@ def _scoped(loss: F) -> F:
             return loss(*args, **kwargs)
 
     return cast(F, tagged)
+
 
 @_scoped
 def mse_loss(preds: Inputs, targets: Targets, reduction: str = "mean") -> Value:

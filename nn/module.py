@@ -49,9 +49,7 @@ ModuleT = TypeVar("ModuleT", bound="Module")
 
 def _activation(name: str) -> Callable[[Value], Value] | None:
     if name not in ACTIVATIONS:
-        raise ValueError(
-            f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}"
-        )
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
     return ACTIVATIONS[name]
 
 
@@ -284,8 +282,10 @@ def _mismatch_message(
         shown = ", ".join(names[:5])
         return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
-    parts = [f"state dict does not fit {model}: the model has {n_model} parameters, "
-             f"the state dict has {n_state} entries"]
+    parts = [
+        f"state dict does not fit {model}: the model has {n_model} parameters, "
+        f"the state dict has {n_state} entries"
+    ]
     if missing:
         parts.append(f"missing keys: {some(missing)}")
     if unexpected:
@@ -295,27 +295,30 @@ def _mismatch_message(
 
 def _format_summary(model: Module, rows: list[_Row]) -> str:
     headers = ("Layer (type)", "Output", "Activation", "Params")
-    cells = [(f"{r.name} ({r.kind})" if r.name else r.kind, r.width, r.activation,
-              f"{r.params:,}") for r in rows]
+    cells = [
+        (f"{r.name} ({r.kind})" if r.name else r.kind, r.width, r.activation, f"{r.params:,}")
+        for r in rows
+    ]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
 
     def line(values: Sequence[str]) -> str:
         name, out, act, params = values
-        return (f"{name:<{widths[0]}}  {out:>{widths[1]}}  "
-                f"{act:<{widths[2]}}  {params:>{widths[3]}}")
+        return f"{name:<{widths[0]}}  {out:>{widths[1]}}  {act:<{widths[2]}}  {params:>{widths[3]}}"
 
     rule = "=" * len(line(headers))
     total = model.num_parameters()
     mode = "training" if model.training else "eval"
-    return "\n".join([
-        repr(model),
-        rule,
-        line(headers),
-        "-" * len(rule),
-        *(line(c) for c in cells),
-        rule,
-        f"Total parameters: {total:,}   (mode: {mode})",
-    ])
+    return "\n".join(
+        [
+            repr(model),
+            rule,
+            line(headers),
+            "-" * len(rule),
+            *(line(c) for c in cells),
+            rule,
+            f"Total parameters: {total:,}   (mode: {mode})",
+        ]
+    )
 
 
 class Neuron(Module):
@@ -420,8 +423,11 @@ class Layer(Module):
 
     def config(self) -> dict[str, Any]:
         """The arguments that rebuild this architecture (weights aside)."""
-        return {"nin": self.nin, "nout": len(self.neurons),
-                "activation": self.neurons[0].activation}
+        return {
+            "nin": self.nin,
+            "nout": len(self.neurons),
+            "activation": self.neurons[0].activation,
+        }
 
     def _summary_rows(self) -> list[_Row]:
         act = self.neurons[0].activation
@@ -498,8 +504,9 @@ class MLP(Module):
         sizes = [nin, *nouts]
         last = len(nouts) - 1
         self.layers = [
-            Layer(sizes[i], sizes[i + 1], init=init,
-                  activation=activation if i != last else "linear")
+            Layer(
+                sizes[i], sizes[i + 1], init=init, activation=activation if i != last else "linear"
+            )
             for i in range(len(nouts))
         ]
         # One Dropout module serves every hidden layer; it holds no weights.
@@ -578,18 +585,18 @@ class MLP(Module):
         widths = [self.layers[0].nin] + [len(layer.neurons) for layer in self.layers]
         act = self.layers[0].neurons[0].activation if len(self.layers) > 1 else "linear"
         drop = "" if self.dropout is None else f", dropout={self.dropout.p:g}"
-        return (f"MLP({' -> '.join(map(str, widths))}, {act}{drop}, "
-                f"{self.num_parameters()} parameters)")
+        return (
+            f"MLP({' -> '.join(map(str, widths))}, {act}{drop}, {self.num_parameters()} parameters)"
+        )
 
 
 def _torch_linear(torch: Any, layer: Layer, dtype: Any) -> Any:
     """``torch.nn.Linear`` with ``layer``'s weights ([out][in]) and biases."""
     # skip_init: no random initialisation, so torch's global RNG is untouched.
-    linear = torch.nn.utils.skip_init(
-        torch.nn.Linear, layer.nin, len(layer.neurons), dtype=dtype
-    )
+    linear = torch.nn.utils.skip_init(torch.nn.Linear, layer.nin, len(layer.neurons), dtype=dtype)
     with torch.no_grad():
-        linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in layer.neurons],
-                                         dtype=torch.float64))
+        linear.weight.copy_(
+            torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64)
+        )
         linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
     return linear

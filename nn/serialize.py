@@ -281,8 +281,9 @@ def _rebuild(info: dict[str, Any], n_state: int, where: str) -> Module:
     if kind == "MLP":
         return MLP(**config, init=_leave_zeros)
     if kind == "Layer":
-        return Layer(config["nin"], config["nout"], init=_leave_zeros,
-                     activation=config["activation"])
+        return Layer(
+            config["nin"], config["nout"], init=_leave_zeros, activation=config["activation"]
+        )
     weights = [Value(0.0) for _ in range(config["nin"])]
     return Neuron.with_weights(weights, activation=config["activation"])
 

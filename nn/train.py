@@ -264,8 +264,10 @@ def _class_label(t: Any, n_out: int) -> str | None:
     if _is_int(t) and 0 <= int(t) < n_out:
         return None
     kind = "" if _is_int(t) else f" (got a {type(t).__name__})"
-    return (f"cross_entropy takes class indices, ints 0 .. {n_out - 1} for this model's "
-            f"{n_out} outputs{kind}")
+    return (
+        f"cross_entropy takes class indices, ints 0 .. {n_out - 1} for this model's "
+        f"{n_out} outputs{kind}"
+    )
 
 
 def _mse_label(t: Any, n_out: int) -> str | None:
@@ -273,8 +275,11 @@ def _mse_label(t: Any, n_out: int) -> str | None:
         return None
     if n_out > 1 and isinstance(t, Sequence) and len(t) == n_out and all(map(_is_number, t)):
         return None
-    return ("mse takes one number per sample" if n_out == 1
-            else f"mse takes a list of {n_out} numbers per sample, one per output")
+    return (
+        "mse takes one number per sample"
+        if n_out == 1
+        else f"mse takes a list of {n_out} numbers per sample, one per output"
+    )
 
 
 def _argmax(row: Sequence[Value]) -> int:
@@ -292,14 +297,21 @@ def _task(loss: str | LossFn) -> _Task:
     if callable(loss):
         return _Task("custom", loss, "any", None, None)
     if loss == "hinge":
-        return _Task(loss, losses.hinge_loss, "one", _hinge_label,
-                     lambda s, t: (s.data > 0) == (t > 0))
+        return _Task(
+            loss, losses.hinge_loss, "one", _hinge_label, lambda s, t: (s.data > 0) == (t > 0)
+        )
     if loss == "bce_with_logits":
-        return _Task(loss, losses.binary_cross_entropy_with_logits, "one", _bce_label,
-                     lambda s, t: (s.data > 0) == (t >= 0.5))
+        return _Task(
+            loss,
+            losses.binary_cross_entropy_with_logits,
+            "one",
+            _bce_label,
+            lambda s, t: (s.data > 0) == (t >= 0.5),
+        )
     if loss == "cross_entropy":
-        return _Task(loss, losses.cross_entropy, "several", _class_label,
-                     lambda row, t: _argmax(row) == t)
+        return _Task(
+            loss, losses.cross_entropy, "several", _class_label, lambda row, t: _argmax(row) == t
+        )
     if loss == "mse":
         return _Task(loss, _flat_mse, "any", _mse_label, None)
     raise ValueError(
@@ -404,8 +416,10 @@ def _positive_int(name: str, value: Any) -> int:
 
 
 def _check_optimizer(optimizer: Any, model: Module) -> None:
-    if not (callable(getattr(optimizer, "step", None))
-            and callable(getattr(optimizer, "zero_grad", None))):
+    if not (
+        callable(getattr(optimizer, "step", None))
+        and callable(getattr(optimizer, "zero_grad", None))
+    ):
         raise TypeError(
             "optimizer must be an nn.optim optimizer, e.g. "
             f"nn.optim.SGD(model.parameters(), lr=0.1); got {type(optimizer).__name__}"
@@ -476,11 +490,18 @@ def fit(
     ``verbose=False`` hides the progress bar. The model is left in the
     train/eval mode it came in.
     """
-    run = _prepare(model, X, y, loss, optimizer, epochs, batch_size, scheduler,
-                   validation, callbacks, seed)
-    history = History(params={"epochs": epochs, "batch_size": batch_size,
-                              "samples": len(run.X), "steps": _steps(len(run.X), batch_size),
-                              "metrics": run.metrics})
+    run = _prepare(
+        model, X, y, loss, optimizer, epochs, batch_size, scheduler, validation, callbacks, seed
+    )
+    history = History(
+        params={
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "samples": len(run.X),
+            "steps": _steps(len(run.X), batch_size),
+            "metrics": run.metrics,
+        }
+    )
     for callback in run.callbacks:
         callback.set_context(model, optimizer, history.params)
     for callback in run.callbacks:
@@ -493,8 +514,10 @@ def fit(
         history.interrupted = True
         progress.close()
         done = len(history.epoch)
-        print(f"Interrupted (Ctrl-C) with {done} of {epochs} epochs complete: kept the "
-              "current weights, returning the history so far.")
+        print(
+            f"Interrupted (Ctrl-C) with {done} of {epochs} epochs complete: kept the "
+            "current weights, returning the history so far."
+        )
     finally:
         progress.close()
         model.train(was_training)
@@ -509,9 +532,17 @@ def _steps(n: int, batch_size: int) -> int:
 
 
 def _prepare(
-    model: Module, X: Any, y: Any, loss: str | LossFn, optimizer: Any, epochs: int,
-    batch_size: int, scheduler: Any, validation: tuple[Any, Any] | None,
-    callbacks: Iterable[Callback], seed: int | None,
+    model: Module,
+    X: Any,
+    y: Any,
+    loss: str | LossFn,
+    optimizer: Any,
+    epochs: int,
+    batch_size: int,
+    scheduler: Any,
+    validation: tuple[Any, Any] | None,
+    callbacks: Iterable[Callback],
+    seed: int | None,
 ) -> _Run:
     """Check every argument; raise before training if anything is off."""
     if not isinstance(model, Module):
@@ -529,8 +560,7 @@ def _prepare(
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
             raise ValueError("validation must be a pair (X_val, y_val)")
         val_rows = _rows(validation[0], "validation X")
-        checked_validation = _check_data(val_rows, validation[1], nin, n_out, task,
-                                         "validation X")
+        checked_validation = _check_data(val_rows, validation[1], nin, n_out, task, "validation X")
     if isinstance(callbacks, Callback):
         raise TypeError(f"callbacks takes a list: callbacks=[{callbacks!r}]")
     all_callbacks = list(callbacks)
@@ -540,8 +570,18 @@ def _prepare(
     if scheduler is not None:
         all_callbacks.append(LearningRateScheduler(scheduler))
     metrics = _metric_names(task, validation is not None, _learning_rate(optimizer) is not None)
-    return _Run(model, task, *data, checked_validation, optimizer, epochs, batch_size,
-                all_callbacks, _shuffle_seeds(seed), metrics)
+    return _Run(
+        model,
+        task,
+        *data,
+        checked_validation,
+        optimizer,
+        epochs,
+        batch_size,
+        all_callbacks,
+        _shuffle_seeds(seed),
+        metrics,
+    )
 
 
 def _shuffle_seeds(seed: int | None) -> random.Random:
@@ -565,8 +605,9 @@ def _train(run: _Run, history: History, progress: _Progress) -> None:
         progress.start_epoch(epoch)
         run.model.train()
         seed = run.shuffle_seeds.getrandbits(32)
-        logs = _train_epoch(run, batches(run.X, run.y, run.batch_size, shuffle=True, seed=seed),
-                            progress)
+        logs = _train_epoch(
+            run, batches(run.X, run.y, run.batch_size, shuffle=True, seed=seed), progress
+        )
         if run.validation is not None:
             val = _evaluate(run.model, run.task, *run.validation)
             logs.update({"val_" + k: v for k, v in val.items()})
@@ -642,8 +683,7 @@ class _Progress:
         if enabled:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=epochs * steps, unit="batch", file=sys.stderr,
-                            dynamic_ncols=True)
+            self.bar = tqdm(total=epochs * steps, unit="batch", file=sys.stderr, dynamic_ncols=True)
 
     def start_epoch(self, epoch: int) -> None:
         if self.bar is not None:

@@ -31,8 +31,9 @@ def param_grid(**axes: Sequence[Any]) -> list[Config]:
     """
     for name, values in axes.items():
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
-            raise ValueError(f"param_grid: {name} must be a non-empty list of values, "
-                             f"got {values!r:.40}")
+            raise ValueError(
+                f"param_grid: {name} must be a non-empty list of values, got {values!r:.40}"
+            )
     names = list(axes)
     return [dict(zip(names, combo)) for combo in itertools.product(*axes.values())]
 

@@ -165,8 +165,9 @@ def test_report_md_holds_every_table_plot_and_configuration(quick_report: Report
             assert f"- {key}: `" in text
 
 
-def test_a_demo_runs_from_its_command_line(tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_demo_runs_from_its_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert momentum.main(["--quick", "--seed", "1", "--out", str(tmp_path / "new")]) == 0
     printed = capsys.readouterr().out
     assert "| method" in printed
@@ -175,7 +176,8 @@ def test_a_demo_runs_from_its_command_line(tmp_path: Path,
 
 
 def test_demos_without_run_are_reported_from_what_they_print(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[list[str]] = []
 
     def main(argv: list[str] | None = None) -> int:
@@ -186,8 +188,9 @@ def test_demos_without_run_are_reported_from_what_they_print(
     fake = types.ModuleType("demos.printing_only")
     fake.main = main  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "demos.printing_only", fake)
-    path, results = report.build_report(quick=True, seed=5, out=tmp_path, progress=False,
-                                        demos=["printing_only"])
+    path, results = report.build_report(
+        quick=True, seed=5, out=tmp_path, progress=False, demos=["printing_only"]
+    )
     (printed,) = results
     assert isinstance(printed, report.Printed)
     assert seen == [["--quick", "--out", str(tmp_path)]]  # its own default seed

@@ -74,10 +74,22 @@ def test_residual_needs_matching_widths() -> None:
 def test_fit_trains_a_residual_network() -> None:
     X = [[-1.0, -1.0], [1.0, 1.0], [-1.0, 1.0], [1.0, -1.0]] * 5
     y = [0, 0, 1, 1] * 5
-    net = Sequential(Layer(2, 6, activation="tanh"), Residual(Layer(6, 6, activation="tanh")),
-                     Layer(6, 1, activation="linear"))
-    history = fit(net, X, y, loss="bce_with_logits", optimizer=Adam(net.parameters(), lr=0.05),
-                  epochs=60, batch_size=4, verbose=False, seed=0)
+    net = Sequential(
+        Layer(2, 6, activation="tanh"),
+        Residual(Layer(6, 6, activation="tanh")),
+        Layer(6, 1, activation="linear"),
+    )
+    history = fit(
+        net,
+        X,
+        y,
+        loss="bce_with_logits",
+        optimizer=Adam(net.parameters(), lr=0.05),
+        epochs=60,
+        batch_size=4,
+        verbose=False,
+        seed=0,
+    )
     assert history.history["loss"][-1] < history.history["loss"][0] / 4
     assert history.history["accuracy"][-1] == 1.0
     assert repr(net).startswith("Sequential(Layer(2 -> 6, tanh), Residual(")

@@ -12,8 +12,18 @@ from nn.optim import Adam
 def train(callbacks: list[Callback], epochs: int = 30) -> History:
     X, y = make_moons(40, noise=0.1, seed=1)
     model = MLP(2, [8, 1])
-    return fit(model, X, y, loss="bce_with_logits", optimizer=Adam(model.parameters(), lr=0.05),
-               epochs=epochs, batch_size=20, callbacks=callbacks, verbose=False, seed=0)
+    return fit(
+        model,
+        X,
+        y,
+        loss="bce_with_logits",
+        optimizer=Adam(model.parameters(), lr=0.05),
+        epochs=epochs,
+        batch_size=20,
+        callbacks=callbacks,
+        verbose=False,
+        seed=0,
+    )
 
 
 def test_target_reached_stops_at_the_first_epoch_at_or_below_the_target() -> None:

@@ -218,8 +218,9 @@ def test_named_init_is_nn_init_on_the_out_by_in_matrix(name: str) -> None:
     random.seed(9)
     matrix = [[Value(0.0) for _ in range(5)] for _ in range(3)]
     getattr(nn_init, f"{name}_")(matrix)
-    assert [[w.data for w in n.w] for n in layer.neurons] == [[w.data for w in row]
-                                                              for row in matrix]
+    assert [[w.data for w in n.w] for n in layer.neurons] == [
+        [w.data for w in row] for row in matrix
+    ]
     assert all(n.b.data == 0.0 for n in layer.neurons)
     assert all(type(p.data) is float for p in layer.parameters())
 
@@ -305,8 +306,12 @@ def test_summary_lists_layers_widths_activations_and_counts(
 
 def test_summary_of_other_modules() -> None:
     text = Block().summary(show=False)
-    for name in ("head (Layer)", "stack[0] (Layer)", "stack[1] (Dropout(p=0.5))",
-                 "pair[1] (Neuron)"):
+    for name in (
+        "head (Layer)",
+        "stack[0] (Layer)",
+        "stack[1] (Dropout(p=0.5))",
+        "pair[1] (Neuron)",
+    ):
         assert name in text
     assert f"Total parameters: {Block().num_parameters()}" in text
     assert "Layer (type)" in Layer(3, 2).summary(show=False)

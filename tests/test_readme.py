@@ -35,9 +35,7 @@ def _doctest_text(markdown: str) -> str:
             out.append("")
             continue
         following = lines[i + 1].strip() if i + 1 < len(lines) else "```"
-        inside_output = (
-            in_code and not line.strip() and not following.startswith((">>>", "```"))
-        )
+        inside_output = in_code and not line.strip() and not following.startswith((">>>", "```"))
         out.append("<BLANKLINE>" if inside_output else line)
     return "\n".join(out)
 

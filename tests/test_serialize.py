@@ -272,8 +272,10 @@ def set_config(key: str, value: Any) -> Any:
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        (set_state("0.5"),
-         r"state_dict\['layers\[0\]\.neurons\[0\]\.w\[0\]'\] must be a number, got str"),
+        (
+            set_state("0.5"),
+            r"state_dict\['layers\[0\]\.neurons\[0\]\.w\[0\]'\] must be a number, got str",
+        ),
         (set_state(None), "must be a number, got NoneType"),
         (set_state(True), "must be a number, got bool"),
         (set_state([0.5]), "must be a number, got list"),
@@ -314,16 +316,21 @@ def test_renamed_parameter_is_named_in_the_error(saved: tuple[MLP, Path]) -> Non
         state["layers[9].neurons[0].b"] = state.pop("layers[2].neurons[0].b")
 
     rewrite(path, rename)
-    with pytest.raises(CheckpointError, match=r"missing keys: layers\[2\]\.neurons\[0\]\.b.*"
-                                              r"unexpected keys: layers\[9\]\.neurons\[0\]\.b"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"missing keys: layers\[2\]\.neurons\[0\]\.b.*"
+        r"unexpected keys: layers\[9\]\.neurons\[0\]\.b",
+    ):
         nn.load(path)
 
 
 @pytest.mark.parametrize(
     ("other", "words"),
     [
-        (lambda: MLP(2, [5, 3, 1], activation="tanh"),
-         r"nouts: checkpoint \[4, 3, 1\], model \[5, 3, 1\]"),
+        (
+            lambda: MLP(2, [5, 3, 1], activation="tanh"),
+            r"nouts: checkpoint \[4, 3, 1\], model \[5, 3, 1\]",
+        ),
         (lambda: MLP(3, [4, 3, 1], activation="tanh"), "nin: checkpoint 2, model 3"),
         (lambda: MLP(2, [4, 3, 1]), "activation: checkpoint 'tanh', model 'relu'"),
         (lambda: Layer(2, 4), "holds a MLP, but the model is Layer"),
@@ -410,7 +417,7 @@ def test_a_failed_rename_leaves_the_old_file_and_no_temp_file(
     assert path.read_bytes() == good
     assert only_file(path.parent) == ["model.json"]
     # The temporary file was complete, in the same directory, and not the target.
-    (src, dst), = renames
+    ((src, dst),) = renames
     assert Path(src).parent == Path(dst).parent == path.parent
     assert Path(src) != path
 

@@ -64,8 +64,17 @@ class Recorder(Callback):
 def test_fit_learns_moons() -> None:
     X, y = moons(100)
     model = MLP(2, [16, 16, 1])
-    history = fit(model, X, y, loss="hinge", optimizer=Adam(model.parameters(), lr=0.05),
-                  epochs=40, batch_size=32, verbose=False, seed=0)
+    history = fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        optimizer=Adam(model.parameters(), lr=0.05),
+        epochs=40,
+        batch_size=32,
+        verbose=False,
+        seed=0,
+    )
     assert accuracy(model, X, y) >= 0.97
     assert history.history["accuracy"][-1] >= 0.97
     assert history.history["loss"][-1] < history.history["loss"][0] / 5
@@ -75,8 +84,17 @@ def test_history_holds_one_number_per_epoch_for_every_metric() -> None:
     X, y = moons(40)
     Xv, yv = moons(20, seed=2)
     model = MLP(2, [8, 1])
-    history = fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=0.1),
-                  epochs=3, batch_size=16, validation=(Xv, yv), verbose=False)
+    history = fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        optimizer=SGD(model.parameters(), lr=0.1),
+        epochs=3,
+        batch_size=16,
+        validation=(Xv, yv),
+        verbose=False,
+    )
     assert isinstance(history, History)
     assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr"}
     assert all(len(v) == 3 for v in history.history.values())
@@ -92,8 +110,18 @@ def test_val_metrics_are_measured_in_eval_mode_after_the_epoch() -> None:
     X, y = moons(30)
     model = MLP(2, [8, 8, 1], dropout=0.5)
     recorder = Recorder()
-    fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=0.05), epochs=2,
-        batch_size=10, validation=(X, y), callbacks=[recorder], verbose=False)
+    fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        optimizer=SGD(model.parameters(), lr=0.05),
+        epochs=2,
+        batch_size=10,
+        validation=(X, y),
+        callbacks=[recorder],
+        verbose=False,
+    )
     # Rebuild the last epoch's val_loss from its weights, without dropout.
     check = MLP(2, [8, 8, 1])
     check.load_state_dict(recorder.states[-1])
@@ -108,8 +136,16 @@ def test_fit_leaves_the_model_in_the_mode_it_came_in(mode: str) -> None:
     X, y = moons(20)
     model = MLP(2, [4, 4, 1], dropout=0.2)
     getattr(model, mode)()
-    fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=0.1), epochs=1,
-        verbose=False, validation=(X, y))
+    fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        optimizer=SGD(model.parameters(), lr=0.1),
+        epochs=1,
+        verbose=False,
+        validation=(X, y),
+    )
     assert model.training == (mode == "train")
     assert model.dropout is not None
     assert model.dropout.training == (mode == "train")
@@ -121,8 +157,17 @@ def test_same_seed_same_run() -> None:
     for _ in range(2):
         random.seed(5)
         model = MLP(2, [8, 1])
-        history = fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=0.1),
-                      epochs=3, batch_size=8, verbose=False, seed=11)
+        history = fit(
+            model,
+            X,
+            y,
+            loss="hinge",
+            optimizer=SGD(model.parameters(), lr=0.1),
+            epochs=3,
+            batch_size=8,
+            verbose=False,
+            seed=11,
+        )
         runs.append((history.history, weights(model)))
     assert runs[0] == runs[1]
 
@@ -130,11 +175,29 @@ def test_same_seed_same_run() -> None:
 def test_bce_with_logits_and_cross_entropy_learn() -> None:
     X, labels = nn.make_moons(60, noise=0.1, seed=4)
     binary = MLP(2, [16, 1])
-    b = fit(binary, X, labels, loss="bce_with_logits", epochs=15, batch_size=16,
-            optimizer=Adam(binary.parameters(), lr=0.05), verbose=False, seed=0)
+    b = fit(
+        binary,
+        X,
+        labels,
+        loss="bce_with_logits",
+        epochs=15,
+        batch_size=16,
+        optimizer=Adam(binary.parameters(), lr=0.05),
+        verbose=False,
+        seed=0,
+    )
     multi = MLP(2, [16, 2])
-    c = fit(multi, X, labels, loss="cross_entropy", epochs=15, batch_size=16,
-            optimizer=Adam(multi.parameters(), lr=0.05), verbose=False, seed=0)
+    c = fit(
+        multi,
+        X,
+        labels,
+        loss="cross_entropy",
+        epochs=15,
+        batch_size=16,
+        optimizer=Adam(multi.parameters(), lr=0.05),
+        verbose=False,
+        seed=0,
+    )
     for history in (b, c):
         assert history.history["accuracy"][-1] >= 0.85
         assert history.history["loss"][-1] < history.history["loss"][0]
@@ -143,8 +206,15 @@ def test_bce_with_logits_and_cross_entropy_learn() -> None:
 def test_accuracy_rules_per_loss() -> None:
     # One sample per case, weights fixed so the prediction is known.
     def one_step(model: MLP, x: list[float], label: Any, loss: str) -> float:
-        h = fit(model, [x], [label], loss=loss, optimizer=SGD(model.parameters(), lr=0.0),
-                epochs=1, verbose=False)
+        h = fit(
+            model,
+            [x],
+            [label],
+            loss=loss,
+            optimizer=SGD(model.parameters(), lr=0.0),
+            epochs=1,
+            verbose=False,
+        )
         return h.history["accuracy"][0]
 
     single = MLP(1, [1], init="zeros")
@@ -166,8 +236,17 @@ def test_mse_and_callable_losses_record_no_accuracy() -> None:
     X = [[rng.uniform(-1, 1)] for _ in range(30)]
     y = [2 * x[0] + 1 for x in X]
     model = MLP(1, [1])
-    h = fit(model, X, y, loss="mse", optimizer=SGD(model.parameters(), lr=0.1), epochs=30,
-            batch_size=10, verbose=False, seed=0)
+    h = fit(
+        model,
+        X,
+        y,
+        loss="mse",
+        optimizer=SGD(model.parameters(), lr=0.1),
+        epochs=30,
+        batch_size=10,
+        verbose=False,
+        seed=0,
+    )
     assert "accuracy" not in h.history
     assert h.history["loss"][-1] < 1e-3
     w, b = weights(model)
@@ -181,8 +260,16 @@ def test_mse_and_callable_losses_record_no_accuracy() -> None:
         return nn.losses.l1_penalty([p - t for p, t in zip(preds, targets)]) * (1 / len(preds))
 
     model = MLP(1, [1])
-    h = fit(model, X, y, loss=l1, optimizer=SGD(model.parameters(), lr=0.01), epochs=1,
-            batch_size=12, verbose=False)
+    h = fit(
+        model,
+        X,
+        y,
+        loss=l1,
+        optimizer=SGD(model.parameters(), lr=0.01),
+        epochs=1,
+        batch_size=12,
+        verbose=False,
+    )
     assert set(h.history) == {"loss", "lr"}
     assert seen == [(12, 12), (12, 12), (6, 6)]
 
@@ -191,8 +278,16 @@ def test_multi_output_mse() -> None:
     X = [[float(i), 1.0] for i in range(6)]
     y = [[x[0], -x[0]] for x in X]
     model = MLP(2, [2])
-    h = fit(model, X, y, loss="mse", optimizer=Adam(model.parameters(), lr=0.1), epochs=60,
-            batch_size=6, verbose=False)
+    h = fit(
+        model,
+        X,
+        y,
+        loss="mse",
+        optimizer=Adam(model.parameters(), lr=0.1),
+        epochs=60,
+        batch_size=6,
+        verbose=False,
+    )
     assert h.history["loss"][-1] < h.history["loss"][0] / 10
 
 
@@ -200,15 +295,32 @@ def test_scheduler_steps_once_per_epoch_and_lr_is_recorded() -> None:
     X, y = moons(20)
     model = MLP(2, [4, 1])
     optimizer = SGD(model.parameters(), lr=0.4)
-    h = fit(model, X, y, loss="hinge", optimizer=optimizer, epochs=5, batch_size=5,
-            scheduler=StepLR(optimizer, step_size=2, gamma=0.5), verbose=False)
+    h = fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        optimizer=optimizer,
+        epochs=5,
+        batch_size=5,
+        scheduler=StepLR(optimizer, step_size=2, gamma=0.5),
+        verbose=False,
+    )
     assert h.history["lr"] == [0.4, 0.4, 0.2, 0.2, 0.1]
     # The same through the callback.
     model = MLP(2, [4, 1])
     optimizer = SGD(model.parameters(), lr=0.4)
     callback = LearningRateScheduler(StepLR(optimizer, step_size=1, gamma=0.5))
-    h = fit(model, X, y, loss="hinge", optimizer=optimizer, epochs=3, callbacks=[callback],
-            verbose=False)
+    h = fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        optimizer=optimizer,
+        epochs=3,
+        callbacks=[callback],
+        verbose=False,
+    )
     assert h.history["lr"] == [0.4, 0.2, 0.1]
 
 
@@ -216,12 +328,27 @@ def test_callback_hooks_run_in_order() -> None:
     X, y = moons(10)
     model = MLP(2, [2, 1])
     recorder = Recorder()
-    fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=0.1), epochs=2,
-        batch_size=5, callbacks=[recorder], verbose=False)
+    fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        optimizer=SGD(model.parameters(), lr=0.1),
+        epochs=2,
+        batch_size=5,
+        callbacks=[recorder],
+        verbose=False,
+    )
     assert recorder.events == [
         "train_begin",
-        "epoch_begin 0", "batch", "batch", "epoch_end 0",
-        "epoch_begin 1", "batch", "batch", "epoch_end 1",
+        "epoch_begin 0",
+        "batch",
+        "batch",
+        "epoch_end 0",
+        "epoch_begin 1",
+        "batch",
+        "batch",
+        "epoch_end 1",
         "train_end",
     ]
     assert recorder.params["metrics"] == ["loss", "accuracy", "lr"]
@@ -234,8 +361,16 @@ def test_callback_hooks_run_in_order() -> None:
 def test_progress_bar_shows_epoch_loss_and_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
     X, y = moons(20)
     model = MLP(2, [4, 1])
-    fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=0.1), epochs=2,
-        batch_size=10, validation=(X, y))
+    fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        optimizer=SGD(model.parameters(), lr=0.1),
+        epochs=2,
+        batch_size=10,
+        validation=(X, y),
+    )
     err = capsys.readouterr().err
     assert "epoch 2/2" in err
     assert "4/4" in err  # 2 epochs x 2 batches
@@ -246,8 +381,15 @@ def test_progress_bar_shows_epoch_loss_and_accuracy(capsys: pytest.CaptureFixtur
 def test_verbose_false_prints_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     X, y = moons(20)
     model = MLP(2, [4, 1])
-    fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=0.1), epochs=2,
-        verbose=False)
+    fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        optimizer=SGD(model.parameters(), lr=0.1),
+        epochs=2,
+        verbose=False,
+    )
     assert capsys.readouterr() == ("", "")
 
 
@@ -261,9 +403,19 @@ def overfitting_run(restore: bool) -> tuple[MLP, History, EarlyStopping, Recorde
     model = MLP(2, [16, 16, 1])
     stop = EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=restore)
     recorder = Recorder()
-    history = fit(model, X, y, loss="hinge", optimizer=Adam(model.parameters(), lr=0.05),
-                  epochs=40, batch_size=8, validation=(Xv, yv), callbacks=[stop, recorder],
-                  verbose=False, seed=0)
+    history = fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        optimizer=Adam(model.parameters(), lr=0.05),
+        epochs=40,
+        batch_size=8,
+        validation=(Xv, yv),
+        callbacks=[stop, recorder],
+        verbose=False,
+        seed=0,
+    )
     return model, history, stop, recorder
 
 
@@ -294,8 +446,17 @@ def test_early_stopping_on_accuracy_waits_for_an_increase() -> None:
     assert EarlyStopping(monitor="loss").mode == "min"
     X, y = moons(20)
     model = MLP(2, [4, 1])
-    h = fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=0.0), epochs=5,
-            validation=(X, y), callbacks=[stop], verbose=False)
+    h = fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        optimizer=SGD(model.parameters(), lr=0.0),
+        epochs=5,
+        validation=(X, y),
+        callbacks=[stop],
+        verbose=False,
+    )
     assert h.epoch == [0, 1]  # lr 0: accuracy never rises, stop after one flat epoch
 
 
@@ -342,8 +503,17 @@ def test_ctrl_c_between_epochs_returns_the_history_and_keeps_the_weights(
     model = MLP(2, [8, 1], dropout=0.0)
     ctrl_c = CtrlC(epoch=2)
     stop = EarlyStopping(monitor="loss", patience=10, restore_best_weights=True)
-    history = fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=0.1),
-                  epochs=10, batch_size=10, callbacks=[ctrl_c, stop], verbose=False)
+    history = fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        optimizer=SGD(model.parameters(), lr=0.1),
+        epochs=10,
+        batch_size=10,
+        callbacks=[ctrl_c, stop],
+        verbose=False,
+    )
     assert history.interrupted
     assert history.epoch == [0, 1, 2]  # epoch 2 was complete when the key came
     assert len(history.history["loss"]) == 3
@@ -358,8 +528,16 @@ def test_ctrl_c_mid_epoch_keeps_only_completed_epochs(capsys: pytest.CaptureFixt
     X, y = moons(30)
     model = MLP(2, [8, 8, 1], dropout=0.3).eval()
     ctrl_c = CtrlC(epoch=1, batch=1)
-    history = fit(model, X, y, loss="hinge", optimizer=SGD(model.parameters(), lr=0.1),
-                  epochs=10, batch_size=10, callbacks=[ctrl_c])
+    history = fit(
+        model,
+        X,
+        y,
+        loss="hinge",
+        optimizer=SGD(model.parameters(), lr=0.1),
+        epochs=10,
+        batch_size=10,
+        callbacks=[ctrl_c],
+    )
     assert history.interrupted
     assert history.epoch == [0]
     assert weights(model) == ctrl_c.weights_at_interrupt
@@ -373,8 +551,12 @@ def test_ctrl_c_mid_epoch_keeps_only_completed_epochs(capsys: pytest.CaptureFixt
 def mistake(model: MLP, X: Any, y: Any, **kwargs: Any) -> pytest.ExceptionInfo[Exception]:
     """fit(...) must raise from nn/train.py itself, before any weight changes."""
     before = weights(model)
-    settings: dict[str, Any] = {"loss": "hinge", "optimizer": SGD(model.parameters(), lr=0.1),
-                                "epochs": 2, "verbose": False}
+    settings: dict[str, Any] = {
+        "loss": "hinge",
+        "optimizer": SGD(model.parameters(), lr=0.1),
+        "epochs": 2,
+        "verbose": False,
+    }
     settings.update(kwargs)
     with pytest.raises((ValueError, TypeError)) as info:
         fit(model, X, y, **settings)
@@ -410,8 +592,12 @@ X4, Y4 = [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]], [1, -1, 1, -1]
         (X4, Y4, {"validation": (X4,)}, "validation must be a pair"),
         (X4, Y4, {"optimizer": SGD(MLP(2, [1]).parameters(), lr=0.1)}, "none of this model's"),
         (X4, Y4, {"callbacks": [EarlyStopping()]}, "monitors 'val_loss'.*validation="),
-        (X4, Y4, {"scheduler": StepLR(SGD(MLP(2, [1]).parameters(), lr=0.1), step_size=1)},
-         "scheduler was built for another optimizer"),
+        (
+            X4,
+            Y4,
+            {"scheduler": StepLR(SGD(MLP(2, [1]).parameters(), lr=0.1), step_size=1)},
+            "scheduler was built for another optimizer",
+        ),
         ([[0.0, math.nan]] * 4, Y4, {}, r"X\[0\]\[1\] is nan; inputs must be finite"),
     ],
 )
@@ -460,6 +646,13 @@ def test_fit_needs_a_module() -> None:
 
 def test_one_feature_rows_may_be_plain_numbers_and_labels_may_be_wrapped() -> None:
     model = MLP(1, [4, 1])
-    h = fit(model, [0.0, 1.0, 2.0], [[-1], [1], [1]], loss="hinge",
-            optimizer=SGD(model.parameters(), lr=0.1), epochs=1, verbose=False)
+    h = fit(
+        model,
+        [0.0, 1.0, 2.0],
+        [[-1], [1], [1]],
+        loss="hinge",
+        optimizer=SGD(model.parameters(), lr=0.1),
+        epochs=1,
+        verbose=False,
+    )
     assert len(h.history["loss"]) == 1

@@ -54,8 +54,11 @@ def drawn_boxes(source: str) -> list[str]:
 
 
 def edge_attrs(source: str) -> list[tuple[str, str, str]]:
-    return [(a, b, rest or "") for a, b, rest in EDGE_WITH_ATTRS.findall(source)
-            if not a.startswith("legend_")]
+    return [
+        (a, b, rest or "")
+        for a, b, rest in EDGE_WITH_ATTRS.findall(source)
+        if not a.startswith("legend_")
+    ]
 
 
 def multiplicity(source: str) -> dict[tuple[str, str], str]:
@@ -154,9 +157,7 @@ def test_every_view_of_a_small_mlp() -> None:
             continue
         # What no module made is drawn the same way in every collapsed view:
         # the inputs, the hand-written hinge and its constants, the sum.
-        individual = {
-            n: label(a) for n, a in nodes(source).items() if re.fullmatch(r"v\d+", n)
-        }
+        individual = {n: label(a) for n, a in nodes(source).items() if re.fullmatch(r"v\d+", n)}
         assert {"{ x1 | data 0.5 | grad -0.06143 }", "{ x2 | data -1 | grad -0.1986 }"} <= set(
             individual.values()
         )
@@ -490,8 +491,12 @@ def test_collapsed_source_does_not_depend_on_memory_addresses() -> None:
     )
     runs = [
         subprocess.run(
-            [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
-            check=True, env={"PYTHONHASHSEED": seed, "PATH": ""},
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
         ).stdout
         for seed in ("1", "2")
     ]
@@ -535,8 +540,11 @@ def test_larger_gradients_get_darker_colours() -> None:
     assert by_size == sorted(by_size, reverse=True)
     assert len(set(by_size)) == len(by_size)
     # Text stays readable: white on the darkest fills, black on the palest.
-    fonts = {label(a).split(" | ")[0].strip("{ "): attr(a, "fontcolor")
-             for n, a in nodes(source).items() if n.startswith("v")}
+    fonts = {
+        label(a).split(" | ")[0].strip("{ "): attr(a, "fontcolor")
+        for n, a in nodes(source).items()
+        if n.startswith("v")
+    }
     assert fonts["a5"] == "white"  # |grad| 1000
     assert fonts["a0"] == "black"  # |grad| 1e-6
 
