@@ -130,7 +130,8 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
                 ".1%",
             ),
             (
-                f"zero init left {max(units)} distinct unit{'s' if max(units) > 1 else ''} per hidden "
+                f"zero init left {max(units)} distinct unit{'s' if max(units) > 1 else ''} "
+                "per hidden "
                 f"layer (of {width}), so the network acts as if it had {max(units)} per layer, and "
                 f"its best test accuracy is {best_zero:.1%} against the article's 95.6%"
             ),
