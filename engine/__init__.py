@@ -40,3 +40,12 @@ __all__ = [
     "topological_order",
     "zero_grad",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # Tools above the core load on first use, so `import engine` stays light.
+    if name in ("compile", "CompiledStep", "CompileError"):
+        from engine import compiler
+
+        return getattr(compiler, name)
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")

@@ -1,0 +1,384 @@
+"""Generate the compiled step as straight-line Python (with a sample loop).
+
+The generated function reads the parameters' ``.data``, runs the forward
+pass (values made once, then the per-sample loop, then the values that
+combine the samples), then the backward pass in exactly the order
+``loss.backward()`` takes, adds into each parameter's ``.grad`` and returns
+the numbers ``fn`` returned. Values are named as
+:func:`engine.source.variable_names` names them (a usable label, else
+``v<k>``); inside the loop, names are those of the first sample's values.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from engine import rules as rules_module
+from engine.codegen import HELPERS
+from engine.compiler.formulas import (
+    domain_check,
+    forward_line,
+    gradient_template,
+    literal,
+    pass_order,
+    roles,
+)
+from engine.compiler.plan import Plan
+from engine.rules import RULES, DomainError
+from engine.source import _usable as usable_name
+from engine.value import CONSTANT, Value
+
+# Names the generated function uses for itself; a value's name must differ.
+_OWN_NAME = re.compile(
+    r"(F|I|R)_\w+|(OUT|GOUT)\d+|PARAMS|PARAMS_WITH_GRAD|SAVED|PARAM|GRAD|DomainError|k"
+)
+
+
+@dataclass
+class Generated:
+    source: str
+    function: Callable[..., Any]
+    params: list[Value]
+    summary: str
+
+
+def is_own_name(name: str) -> bool:
+    return bool(_OWN_NAME.fullmatch(name))
+
+
+def _names(plan: Plan, arg_names: list[str]) -> dict[Value, str]:
+    """Each value's name in the code: its label, as backward_source names it.
+
+    A value's label when it is a usable identifier that no other value of
+    the graph carries, else ``v<k>``, numbering the parameters, then the
+    argument values, then the nodes in the order they were made.
+    """
+    everything = [*plan.params, *plan.trace.inputs, *plan.nodes]
+    counts = Counter(v.label for v in everything if v.label)
+    names: dict[Value, str] = {}
+    taken = {v.label for v in everything if v.label}
+    for k, v in enumerate(everything):
+        label = v.label
+        if label and counts[label] == 1 and usable_name(label):
+            name = label
+            if name in arg_names or is_own_name(name):
+                while name in taken or name in arg_names or is_own_name(name):
+                    name += "_"
+                taken.add(name)
+        else:
+            name = f"v{k}"
+            while name in taken:
+                name += "_"
+        names[v] = name
+    return names
+
+
+class _Writer:
+    """Expressions for values and gradients, inside or outside the loop."""
+
+    def __init__(self, plan: Plan, names: dict[Value, str], arg_names: list[str]) -> None:
+        self.plan = plan
+        self.names = names
+        self.args = arg_names
+        self.exits: dict[int, str] = {}  # template position -> list of its values
+        self.grad_exits: dict[int, str] = {}
+        self.used_params: list[Value] = []
+        self.used: set[Value] = set()
+        self.param_set = set(plan.params)
+        self.inputs = plan.trace.inputs
+        self.assigned: set[str] = set()  # gradients started outside the loop
+        self.loop_inits: list[str] = []  # ... and those to start before it
+
+    def path(self, leaf: Value, in_loop: bool) -> str:
+        path = self.inputs[leaf]
+        indices = list(path[1:])
+        if in_loop and path[0] in self.plan.batched:
+            indices[0] = "k"  # type: ignore[call-overload]
+        return self.args[path[0]] + "".join(f"[{i}]" for i in indices)
+
+    def value(self, v: Value, in_loop: bool) -> str:
+        if not v._prev:
+            if v._seq == CONSTANT and v not in self.param_set:
+                return literal(v.data)
+            if v in self.inputs:
+                if in_loop and self.inputs[v][0] in self.plan.batched:
+                    return self.names[v]
+                return self.path(v, False)
+            return self.names[v]
+        spot = self.plan.where.get(v)
+        if spot is None or in_loop:
+            return self.names[v]
+        k, t = spot
+        return f"{self._exit(t)}[{k}]"
+
+    def _exit(self, t: int) -> str:
+        if t not in self.exits:
+            self.exits[t] = f"OUT{t}"
+        return self.exits[t]
+
+    def grad(self, v: Value, in_loop: bool) -> str | None:
+        """Where v's gradient is accumulated, or None if nobody needs it."""
+        if not v._prev:
+            if v in self.param_set:
+                if v not in self.used:
+                    self.used.add(v)
+                    self.used_params.append(v)
+                return f"grad_{self.names[v]}"
+            return None
+        if v not in self.plan.needs_grad:
+            return None
+        spot = self.plan.where.get(v)
+        if spot is None or in_loop:
+            return f"grad_{self.names[v]}"
+        k, t = spot
+        self._exit(t)
+        self.grad_exits.setdefault(t, f"GOUT{t}")
+        return f"{self.grad_exits[t]}[{k}]"
+
+
+def _forward(w: _Writer, node: Value, in_loop: bool, out: list[str], indent: str) -> None:
+    rule = node._rule
+    assert rule is not None
+    xs = [w.value(p, in_loop) for p in node._prev]
+    check = domain_check(rule, node._ctx, xs)
+    if check:
+        out.append(indent + check)
+    out.append(f"{indent}{w.names[node]} = {forward_line(rule, node._ctx, xs)}")
+
+
+def _backward(
+    w: _Writer,
+    node: Value,
+    in_loop: bool,
+    out: list[str],
+    indent: str,
+    assigned: set[str],
+    clean: set[str],
+    reads: set[str] | None,
+) -> None:
+    """The chain-rule lines for ``node``, in the order backward() runs them."""
+    rule = node._rule
+    assert rule is not None
+    prev = node._prev
+    g = f"grad_{w.names[node]}"
+    for i in pass_order(rule, len(prev)):
+        target = w.grad(prev[i], in_loop)
+        if target is None:
+            continue
+        formula, where = roles(rule, len(prev), i)
+        template = gradient_template(rule, node._ctx, formula)
+        holes = {"g": g}
+        if "{out}" in template:
+            holes["out"] = w.value(node, in_loop)
+        for name, j in where.items():
+            if "{" + name + "}" in template:
+                holes[name] = w.value(prev[j], in_loop)
+        if reads is not None:
+            reads.update(h for k, h in holes.items() if k != "g")
+        expression = template.format(**holes)
+        parent = prev[i]
+        if in_loop and parent._prev and parent not in w.plan.where and target not in assigned:
+            # a value made once, used by every sample: its gradient starts
+            # before the loop and collects every sample's contribution
+            if target not in w.assigned:
+                w.assigned.add(target)
+                w.loop_inits.append(f"    {target} = 0.0")
+            assigned.add(target)
+        if target in assigned or target.endswith("]") or parent in w.param_set:
+            out.append(f"{indent}{target} += {expression}")
+            continue
+        # A node's gradient starts at 0.0 in backward(); 0.0 + x differs
+        # from x only for x == -0.0, so the addition is kept unless x is
+        # known not to be -0.0 (a gradient already started this way).
+        assigned.add(target)
+        if (expression == g and g in clean) or (
+            expression.startswith("0.0 if ") and expression.endswith(f" else {g}") and g in clean
+        ):
+            out.append(f"{indent}{target} = {expression}")
+        elif " if " in expression:
+            out.append(f"{indent}{target} = 0.0 + ({expression})")
+        else:
+            out.append(f"{indent}{target} = 0.0 + {expression}")
+        clean.add(target)
+
+
+def generate(plan: Plan, arg_names: list[str]) -> Generated:
+    names = _names(plan, arg_names)
+    w = _Writer(plan, names, arg_names)
+    root = plan.trace.loss
+    root_set = plan.in_root
+
+    # --- backward (written first: it says what the forward loop must keep)
+    back_before: list[str] = []
+    back_loop: list[str] = []
+    back_after: list[str] = []
+    assigned = w.assigned
+    clean: set[str] = set()
+    if root._prev:
+        root_grad = f"grad_{names[root]}"
+        back_before.append(f"    {root_grad} = 1.0")
+        assigned.add(root_grad)
+        clean.add(root_grad)
+    elif root in w.param_set:
+        back_before.append(f"    {w.grad(root, False)} += 1.0")
+    before = plan.before_loop()
+    after = plan.after_loop()
+    for node in reversed(after):
+        if node in root_set and node in plan.needs_grad:
+            _backward(w, node, False, back_before, "    ", assigned, clean, None)
+    reads: set[str] = set()
+    if plan.looped:
+        loop_assigned: set[str] = set()
+        loop_clean: set[str] = set()
+        body: list[str] = []
+        # The gradients the values after the loop passed to each sample.
+        for t, gname in sorted(w.grad_exits.items()):
+            g = f"grad_{names[plan.template[t]]}"
+            body.append(f"        {g} = {gname}[k]")
+            loop_assigned.add(g)
+            loop_clean.add(g)
+        for t in reversed(range(len(plan.template))):
+            node = plan.template[t]
+            if node in root_set and node in plan.needs_grad:
+                _backward(w, node, True, body, "        ", loop_assigned, loop_clean, reads)
+        back_loop = body
+    for node in reversed(before):
+        if node in root_set and node in plan.needs_grad:
+            _backward(w, node, False, back_after, "    ", assigned, clean, None)
+
+    # --- forward
+    fwd_before: list[str] = []
+    for node in before:
+        _forward(w, node, False, fwd_before, "    ")
+    fwd_loop: list[str] = []
+    if plan.looped:
+        loop_inputs = sorted(
+            {p for v in plan.template for p in v._prev if p in w.inputs},
+            key=lambda leaf: w.inputs[leaf],
+        )
+        for leaf in loop_inputs:
+            fwd_loop.append(f"        {names[leaf]} = {w.path(leaf, True)}")
+        for node in plan.template:
+            _forward(w, node, True, fwd_loop, "        ")
+    fwd_after: list[str] = []
+    for node in after:
+        _forward(w, node, False, fwd_after, "    ")
+    result = _result_expression(w, plan)
+
+    # --- assemble
+    used = w.used_params
+    lines = [f"def step({', '.join(arg_names)}):"]
+    if plan.params:
+        lines.append("    # the parameters' current values")
+        lines += _unpack([names[p] for p in plan.params], "[p.data for p in PARAMS]")
+    if used:
+        lines.append("    # their gradients so far (the step adds to them)")
+        lines += _unpack([f"grad_{names[p]}" for p in used], "[p.grad for p in PARAMS_WITH_GRAD]")
+    lines.append("")
+    lines.append("    # forward pass")
+    lines += fwd_before
+    saved: list[str] = []
+    if plan.looped:
+        saved = sorted(reads & {names[v] for v in [*plan.template, *w.inputs]}, key=_natural)
+        for _, exit_name in sorted(w.exits.items()):
+            lines.append(f"    {exit_name} = []")
+        if saved:
+            lines.append("    SAVED = []")
+        lines.append(f"    for k in range({plan.n}):  # one sample at a time")
+        lines += fwd_loop
+        for t, exit_name in sorted(w.exits.items()):
+            lines.append(f"        {exit_name}.append({names[plan.template[t]]})")
+        if saved:
+            lines.append(f"        SAVED.append(({', '.join(saved)},))")
+    lines += fwd_after
+    lines.append("")
+    lines.append("    # backward pass, in the order loss.backward() runs it")
+    for _, gname in sorted(w.grad_exits.items()):
+        lines.append(f"    {gname} = [0.0] * {plan.n}")
+    lines += back_before
+    lines += w.loop_inits
+    if back_loop:
+        lines.append(f"    for k in range({plan.n - 1}, -1, -1):  # the samples, last first")
+        if saved:
+            lines.append(f"        {', '.join(saved)}, = SAVED[k]")
+        lines += back_loop
+    lines += back_after
+    if used:
+        lines.append("")
+        lines.append("    for PARAM, GRAD in zip(PARAMS_WITH_GRAD, (")
+        lines += _wrap([f"grad_{names[p]}" for p in used], "        ")
+        lines.append("    )):")
+        lines.append("        PARAM.grad = GRAD")
+    lines.append(f"    return {result}")
+    source = "\n".join(lines) + "\n"
+
+    namespace: dict[str, Any] = {name: getattr(rules_module, name) for name in HELPERS}
+    namespace["DomainError"] = DomainError
+    namespace["PARAMS"] = plan.params
+    namespace["PARAMS_WITH_GRAD"] = used
+    for rule in RULES.values():
+        namespace[f"F_{rule.name}"] = rule.forward
+        namespace[f"I_{rule.name}"] = rule.invalid
+        namespace[f"R_{rule.name}"] = rule
+    namespace["math"] = math
+    # The source is built from the rule table's formulas and this graph's
+    # names and numbers only, never from user text.
+    exec(compile(source, "<compiled step>", "exec"), namespace)
+    return Generated(source, namespace["step"], plan.params, summary(plan))
+
+
+def summary(plan: Plan) -> str:
+    """One phrase: how the step was compiled."""
+    if plan.looped:
+        once = len(plan.outside)
+        return (
+            f"a loop over {plan.n} samples of {len(plan.template)} nodes, "
+            f"{once} node{'s' if once != 1 else ''} outside it"
+        )
+    why = f" ({plan.why_unrolled})" if plan.why_unrolled else ""
+    return f"{len(plan.nodes)} nodes written out{why}"
+
+
+def _natural(name: str) -> tuple[int, str]:
+    m = re.fullmatch(r"v(\d+)", name)
+    return (int(m.group(1)), "") if m else (-1, name)
+
+
+def _wrap(items: list[str], indent: str, width: int = 88) -> list[str]:
+    lines: list[str] = []
+    current = indent
+    for item in items:
+        piece = item + ","
+        if len(current) + len(piece) + 1 > width and current.strip():
+            lines.append(current.rstrip())
+            current = indent
+        current += piece + " "
+    if current.strip():
+        lines.append(current.rstrip())
+    return lines
+
+
+def _unpack(targets: list[str], source: str) -> list[str]:
+    if len(targets) == 1:
+        return [f"    ({targets[0]},) = {source}"]
+    return ["    (", *_wrap(targets, "        "), f"    ) = {source}"]
+
+
+def _result_expression(w: _Writer, plan: Plan) -> str:
+    def text(item: Any) -> str:
+        if isinstance(item, Value):
+            return w.value(item, False)
+        inner = ", ".join(text(v) for v in item)
+        if isinstance(item, tuple):
+            return f"({inner}{',' if len(item) == 1 else ''})"
+        return f"[{inner}]"
+
+    tr = plan.trace
+    if tr.extras or tr.is_tuple:
+        return text((tr.loss, *tr.extras))
+    return text(tr.loss)
