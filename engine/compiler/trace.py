@@ -201,6 +201,11 @@ class _Watch:
             setattr(Value, name, slot)
 
 
+class _Stop(BaseException):
+    """Ends the quick watch before fn changes anything (BaseException, so
+    that fn's own ``except Exception`` does not swallow it)."""
+
+
 class _Count:
     """The quick watch: counts reads and writes, and checks them node by node.
 
@@ -217,6 +222,10 @@ class _Count:
     def __init__(self) -> None:
         self.clean = True
 
+    def stop(self) -> None:
+        self.clean = False
+        raise _Stop
+
     def __enter__(self) -> _Count:
         saved = self.saved = {n: Value.__dict__[n] for n in ("data", "grad", "_prev")}
         data_get, data_set = saved["data"].__get__, saved["data"].__set__
@@ -232,17 +241,29 @@ class _Count:
             reads += 1
             return data_get(obj)
 
+        def finished(obj: Any) -> bool:
+            # An op writes .data and .grad before ._prev; a value that has
+            # ._prev is complete, and writing it is fn changing a number.
+            try:
+                prev_get(obj)
+            except AttributeError:
+                return False
+            return True
+
         def write_data(obj: Any, value: Any) -> None:
             nonlocal data_writes
+            if finished(obj):
+                watch.stop()
             data_writes += 1
             data_set(obj, value)
 
         def read_grad(obj: Any) -> Any:
-            watch.clean = False
-            return grad_get(obj)
+            watch.stop()
 
         def write_grad(obj: Any, value: Any) -> None:
             nonlocal grad_writes
+            if finished(obj):
+                watch.stop()
             grad_writes += 1
             grad_set(obj, value)
 
@@ -333,6 +354,7 @@ class Trace:
     inputs: dict[Value, tuple[int, ...]]  # each argument leaf -> (arg number, *indices)
     first_seq: int  # nodes made before the trace have smaller creation numbers
     is_tuple: bool = False  # fn returned a tuple (even a 1-tuple)
+    rechecked: bool = False  # the quick watch saw something; fn ran again, watched closely
 
 
 def outputs_of(item: Any, where: str) -> Iterator[Value]:
@@ -361,8 +383,12 @@ def trace(fn: Callable[..., Any], args: tuple[Any, ...], shapes: tuple[Shape, ..
             "compile(fn): the first call ran inside engine.no_grad(), so fn's graph "
             "could not be recorded; call the step outside no_grad()"
         )
-    with _Count() as count:
-        result = fn(*wrapped)
+    count = _Count()
+    try:
+        with count:
+            result = fn(*wrapped)
+    except _Stop:
+        pass
     if not count.clean:
         # Something besides the ops touched the numbers: run fn again under
         # the precise watch, which stops at the line that did it (or finds
@@ -383,4 +409,5 @@ def trace(fn: Callable[..., Any], args: tuple[Any, ...], shapes: tuple[Shape, ..
         )
     for k, item in enumerate(items[1:], 1):
         list(outputs_of(item, f"output {k}"))
-    return Trace(items[0], items[1:], leaves, first_seq, isinstance(result, tuple))
+    rechecked = not count.clean
+    return Trace(items[0], items[1:], leaves, first_seq, isinstance(result, tuple), rechecked)
