@@ -8,6 +8,8 @@
 8.0
 """
 
+from typing import TYPE_CHECKING, Any
+
 from engine.backward import grad, topological_order, zero_grad
 from engine.explain import explain
 from engine.expr import ExpressionError, evaluate
@@ -41,8 +43,11 @@ __all__ = [
     "zero_grad",
 ]
 
+if TYPE_CHECKING:  # loaded lazily at run time, by __getattr__ below
+    from engine.compiler import CompiledStep, CompileError, compile  # noqa: A004
 
-def __getattr__(name: str) -> object:
+
+def __getattr__(name: str) -> Any:
     # Tools above the core load on first use, so `import engine` stays light.
     if name in ("compile", "CompiledStep", "CompileError"):
         from engine import compiler

@@ -229,7 +229,7 @@ class _Count:
     def __enter__(self) -> _Count:
         saved = self.saved = {n: Value.__dict__[n] for n in ("data", "grad", "_prev")}
         data_get, data_set = saved["data"].__get__, saved["data"].__set__
-        grad_get, grad_set = saved["grad"].__get__, saved["grad"].__set__
+        _grad_get, grad_set = saved["grad"].__get__, saved["grad"].__set__
         prev_get, prev_set = saved["_prev"].__get__, saved["_prev"].__set__
         by_hand = Value.__init__.__code__
         frame_of = sys._getframe
