@@ -44,7 +44,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # loaded lazily at run time, by __getattr__ below
-    from engine.compiler import CompiledStep, CompileError, compile  # noqa: A004
+    from engine.compiler import CompiledStep as CompiledStep
+    from engine.compiler import CompileError as CompileError
+    from engine.compiler import compile as compile
 
 
 def __getattr__(name: str) -> Any:
