@@ -35,7 +35,8 @@ from engine.value import CONSTANT, Value
 
 # Names the generated function uses for itself; a value's name must differ.
 _OWN_NAME = re.compile(
-    r"(F|I|R)_\w+|(OUT|GOUT)\d+|PARAMS|PARAMS_WITH_GRAD|SAVED|PARAM|GRAD|DomainError|k"
+    r"(F|I|R)_\w+|(OUT|GOUT|V|GV|B|GB|W|GX|XA|XIN|WIDX|BIDX|COLS)\d+|PARAMS|PLIST|PARAMS_WITH_GRAD"
+    r"|SAVED|PARAM|GRAD|EXTRA|DomainError|GP|PD|SIGMOID|POW_INVALID|np|math|k"
 )
 
 
@@ -207,7 +208,9 @@ def _backward(
         clean.add(target)
 
 
-def generate(plan: Plan, arg_names: list[str]) -> Generated:
+def generate(plan: Plan, arg_names: list[str], vector: Any = None) -> Generated:
+    """Write and compile the step. ``vector`` (the NumPy backend) replaces
+    the sample loop by whole-batch array code; the rest is shared."""
     names = _names(plan, arg_names)
     w = _Writer(plan, names, arg_names)
     root = plan.trace.loss
@@ -232,7 +235,9 @@ def generate(plan: Plan, arg_names: list[str]) -> Generated:
         if node in root_set and node in plan.needs_grad:
             _backward(w, node, False, back_before, "    ", assigned, clean, None)
     reads: set[str] = set()
-    if plan.looped:
+    if plan.looped and vector is not None:
+        back_loop = vector.backward(w)
+    elif plan.looped:
         loop_assigned: set[str] = set()
         loop_clean: set[str] = set()
         body: list[str] = []
@@ -256,7 +261,9 @@ def generate(plan: Plan, arg_names: list[str]) -> Generated:
     for node in before:
         _forward(w, node, False, fwd_before, "    ")
     fwd_loop: list[str] = []
-    if plan.looped:
+    if plan.looped and vector is not None:
+        fwd_loop = vector.forward(w)
+    elif plan.looped:
         loop_inputs = sorted(
             {p for v in plan.template for p in v._prev if p in w.inputs},
             key=lambda leaf: w.inputs[leaf],
@@ -275,7 +282,8 @@ def generate(plan: Plan, arg_names: list[str]) -> Generated:
     lines = [f"def step({', '.join(arg_names)}):"]
     if plan.params:
         lines.append("    # the parameters' current values")
-        lines += _unpack([names[p] for p in plan.params], "[p.data for p in PARAMS]")
+        lines.append("    PLIST = [p.data for p in PARAMS]")
+        lines += _unpack([names[p] for p in plan.params], "PLIST")
     if used:
         lines.append("    # their gradients so far (the step adds to them)")
         lines += _unpack([f"grad_{names[p]}" for p in used], "[p.grad for p in PARAMS_WITH_GRAD]")
@@ -283,7 +291,9 @@ def generate(plan: Plan, arg_names: list[str]) -> Generated:
     lines.append("    # forward pass")
     lines += fwd_before
     saved: list[str] = []
-    if plan.looped:
+    if vector is not None:
+        lines += fwd_loop + vector.exits(w)
+    elif plan.looped:
         saved = sorted(reads & {names[v] for v in [*plan.template, *w.inputs]}, key=_natural)
         for _, exit_name in sorted(w.exits.items()):
             lines.append(f"    {exit_name} = []")
@@ -302,7 +312,9 @@ def generate(plan: Plan, arg_names: list[str]) -> Generated:
         lines.append(f"    {gname} = [0.0] * {plan.n}")
     lines += back_before
     lines += w.loop_inits
-    if back_loop:
+    if vector is not None:
+        lines += back_loop
+    elif back_loop:
         lines.append(f"    for k in range({plan.n - 1}, -1, -1):  # the samples, last first")
         if saved:
             lines.append(f"        {', '.join(saved)}, = SAVED[k]")
@@ -314,6 +326,8 @@ def generate(plan: Plan, arg_names: list[str]) -> Generated:
         lines += _wrap([f"grad_{names[p]}" for p in used], "        ")
         lines.append("    )):")
         lines.append("        PARAM.grad = GRAD")
+    if vector is not None:
+        lines += vector.epilogue()
     lines.append(f"    return {result}")
     source = "\n".join(lines) + "\n"
 
@@ -326,10 +340,13 @@ def generate(plan: Plan, arg_names: list[str]) -> Generated:
         namespace[f"I_{rule.name}"] = rule.invalid
         namespace[f"R_{rule.name}"] = rule
     namespace["math"] = math
+    if vector is not None:
+        namespace.update(vector.namespace())
     # The source is built from the rule table's formulas and this graph's
     # names and numbers only, never from user text.
     exec(compile(source, "<compiled step>", "exec"), namespace)
-    return Generated(source, namespace["step"], plan.params, summary(plan))
+    how = summary(plan) if vector is None else vector.summary()
+    return Generated(source, namespace["step"], plan.params, how)
 
 
 def summary(plan: Plan) -> str:
