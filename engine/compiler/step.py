@@ -65,7 +65,7 @@ class CompiledStep:
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         if backend == "numpy":
-            from engine.compiler.npcode import require_numpy
+            from engine.compiler.arrays import require_numpy
 
             require_numpy()
         self.fn = fn
