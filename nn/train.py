@@ -42,6 +42,7 @@ from typing import Any
 
 from engine import Value, no_grad
 from nn import losses
+from nn.compiled import check_compile, compiled_step
 from nn.data import batches
 from nn.module import MLP, Layer, Module, Neuron
 
@@ -461,6 +462,7 @@ class _Run:
     callbacks: list[Callback]
     shuffle_seeds: random.Random  # draws each epoch's shuffling seed
     metrics: list[str]
+    compiled: Any = None  # fit(compile=...): a compiled step replaces _step
 
 
 def fit(
@@ -477,6 +479,7 @@ def fit(
     callbacks: Iterable[Callback] = (),
     verbose: bool = True,
     seed: int | None = None,
+    compile: bool | str = False,  # noqa: A002 - as torch.compile
 ) -> History:
     """Train ``model`` on ``(X, y)`` with mini-batches; return a :class:`History`.
 
@@ -488,11 +491,17 @@ def fit(
     ``validation=(X_val, y_val)`` adds ``val_loss``/``val_accuracy``.
     ``seed`` fixes the shuffling (None draws from the global ``random``).
     ``verbose=False`` hides the progress bar. The model is left in the
-    train/eval mode it came in.
+    train/eval mode it came in. ``compile=True`` (or ``'numpy'``) runs each
+    step through ``engine.compile`` (see :mod:`nn.compiled`): same losses
+    and weights, several times faster (hinge and mse losses, no dropout).
     """
     run = _prepare(
         model, X, y, loss, optimizer, epochs, batch_size, scheduler, validation, callbacks, seed
     )
+    check_compile(compile, loss, model)
+    if compile is not False:
+        backend = "numpy" if compile == "numpy" else "python"
+        run.compiled = compiled_step(model, str(loss), optimizer, backend)
     history = History(
         params={
             "epochs": epochs,
@@ -628,7 +637,10 @@ def _train_epoch(run: _Run, shuffled: Iterable[tuple[Any, Any]], progress: _Prog
     for i, (xb, yb) in enumerate(shuffled):
         for callback in run.callbacks:
             callback.on_batch_begin(i, {})
-        batch_loss, batch_hits = _step(run, list(xb), list(yb))
+        if run.compiled is None:
+            batch_loss, batch_hits = _step(run, list(xb), list(yb))
+        else:
+            batch_loss, batch_hits = run.compiled(list(xb), list(yb))
         total_loss += batch_loss * len(xb)
         hits += batch_hits
         seen += len(xb)
