@@ -26,7 +26,7 @@ def _train(how: Any, loss: str = "hinge", **kw: Any) -> tuple[Any, list[float]]:
         batch_size=16,
         verbose=False,
         seed=2,
-        compile=compile,
+        compile=how,
         **kw,
     )
     return history, [p.data for p in model.parameters()]
