@@ -396,3 +396,31 @@ def test_repr_and_errors_of_the_step_object() -> None:
         engine.compile(lambda x: x, backend="fortran")
     with pytest.raises(TypeError, match="needs a function"):
         engine.compile(3)  # type: ignore[arg-type]
+
+
+def test_skipping_dead_units_stays_exact_with_inf_nan_and_negative_zero() -> None:
+    # Dead units (relu'(x) = 0) skip their dot product's lines; that is exact
+    # only for finite values and gradients that are not -0.0, so those cases
+    # must run every line.
+    model = MLP(3, [4, 4, 1])
+    params = model.parameters()
+
+    def fn(X: Any) -> Any:
+        return engine.sum([model(x).relu() for x in X])
+
+    rows = [[0.5, -1.0, 2.0], [-3.0, 0.25, 1.0], [1.0, 1.0, -1.0]]
+    step = engine.compile(fn)
+    step(rows)
+    assert "if grad_" in step.source
+    model.layers[0].neurons[0].b.data = -100.0  # a unit dead for every sample
+    for p in params:
+        p.grad = -0.0
+    got = compiled(step, params, rows)
+    for p in params:
+        p.grad = -0.0
+    want = eager(fn, params, rows)
+    assert _bits(want[1][0]) == _bits(0.0)  # -0.0 + 0.0 * x: the sign flips
+    assert_same(got[1], want[1])
+    both(fn, params, rows)
+    for bad in (math.inf, -math.inf, math.nan):
+        both(fn, params, [*rows, [bad, 0.0, 1.0]])

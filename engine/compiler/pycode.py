@@ -36,7 +36,8 @@ from engine.value import CONSTANT, Value
 # Names the generated function uses for itself; a value's name must differ.
 _OWN_NAME = re.compile(
     r"(F|I|R)_\w+|(OUT|GOUT|V|GV|B|GB|W|GX|XA|XIN|WIDX|BIDX|COLS)\d+|PARAMS|PLIST|PARAMS_WITH_GRAD"
-    r"|SAVED|PARAM|GRAD|EXTRA|DomainError|GP|PD|SIGMOID|POW_INVALID|np|math|k"
+    r"|SAVED|PARAM|GRAD|EXTRA|DomainError|GP|PD|SIGMOID|POW_INVALID|np|math|k|ROW|SKIP"
+    r"|SHARED_OK|GLIST|NEGATIVE_ZERO"
 )
 
 
@@ -161,12 +162,33 @@ def _backward(
     assigned: set[str],
     clean: set[str],
     reads: set[str] | None,
+    skip_zero: bool = False,
 ) -> None:
-    """The chain-rule lines for ``node``, in the order backward() runs them."""
+    """The chain-rule lines for ``node``, in the order backward() runs them.
+
+    With ``skip_zero`` (a dot product in the loop), the lines run only when
+    the node's gradient is nonzero or the sample is not known to be finite.
+    Skipping is exact: every line adds ``g * (a finite number)``, that is
+    +-0.0, to a gradient that is never -0.0, which leaves it unchanged; a
+    gradient the node would have started is started at 0.0 instead.
+    """
     rule = node._rule
     assert rule is not None
     prev = node._prev
     g = f"grad_{w.names[node]}"
+    if skip_zero:
+        lines: list[str] = []
+        before = set(assigned)
+        _backward(w, node, in_loop, lines, indent + "    ", assigned, clean, reads)
+        started = [t for t in assigned - before if not t.endswith("]")]
+        if not lines:
+            return
+        out.append(f"{indent}if {g} or not SKIP:  # a dead unit passes on nothing")
+        out += lines
+        if started:
+            out.append(f"{indent}else:")
+            out += [f"{indent}    {t} = 0.0" for t in sorted(started, key=_natural_grad)]
+        return
     for i in pass_order(rule, len(prev)):
         target = w.grad(prev[i], in_loop)
         if target is None:
@@ -250,7 +272,8 @@ def generate(plan: Plan, arg_names: list[str], vector: Any = None) -> Generated:
         for t in reversed(range(len(plan.template))):
             node = plan.template[t]
             if node in root_set and node in plan.needs_grad:
-                _backward(w, node, True, body, "        ", loop_assigned, loop_clean, reads)
+                skip = node._rule is RULES["dot"] and len(node._prev) >= 5
+                _backward(w, node, True, body, "        ", loop_assigned, loop_clean, reads, skip)
         back_loop = body
     for node in reversed(before):
         if node in root_set and node in plan.needs_grad:
@@ -286,7 +309,8 @@ def generate(plan: Plan, arg_names: list[str], vector: Any = None) -> Generated:
         lines += _unpack([names[p] for p in plan.params], "PLIST")
     if used:
         lines.append("    # their gradients so far (the step adds to them)")
-        lines += _unpack([f"grad_{names[p]}" for p in used], "[p.grad for p in PARAMS_WITH_GRAD]")
+        lines.append("    GLIST = [p.grad for p in PARAMS_WITH_GRAD]")
+        lines += _unpack([f"grad_{names[p]}" for p in used], "GLIST")
     lines.append("")
     lines.append("    # forward pass")
     lines += fwd_before
@@ -315,9 +339,16 @@ def generate(plan: Plan, arg_names: list[str], vector: Any = None) -> Generated:
     if vector is not None:
         lines += back_loop
     elif back_loop:
+        skipping = any("not SKIP" in line for line in back_loop)
+        if skipping:
+            lines.append(_shared_ok(w, reads, saved))
         lines.append(f"    for k in range({plan.n - 1}, -1, -1):  # the samples, last first")
         if saved:
-            lines.append(f"        {', '.join(saved)}, = SAVED[k]")
+            lines.append("        ROW = SAVED[k]")
+            lines.append(f"        {', '.join(saved)}, = ROW")
+        if skipping:
+            check = "math.isfinite(sum(ROW))" if saved else "True"
+            lines.append(f"        SKIP = SHARED_OK and {check}")
         lines += back_loop
     lines += back_after
     if used:
@@ -340,6 +371,7 @@ def generate(plan: Plan, arg_names: list[str], vector: Any = None) -> Generated:
         namespace[f"I_{rule.name}"] = rule.invalid
         namespace[f"R_{rule.name}"] = rule
     namespace["math"] = math
+    namespace["NEGATIVE_ZERO"] = _negative_zero
     if vector is not None:
         namespace.update(vector.namespace())
     # The source is built from the rule table's formulas and this graph's
@@ -359,6 +391,29 @@ def summary(plan: Plan) -> str:
         )
     why = f" ({plan.why_unrolled})" if plan.why_unrolled else ""
     return f"{len(plan.nodes)} nodes written out{why}"
+
+
+def _shared_ok(w: _Writer, reads: set[str], saved: list[str]) -> str:
+    """A test that the values every sample shares are finite, and no
+    gradient the loop adds to is -0.0 (see _backward's skip_zero)."""
+    if any(text in reads for text in ("NAN", "INF", "(-INF)")):
+        return "    SHARED_OK = False  # the graph holds an infinite constant"
+    outside = {w.names[v] for v in w.plan.outside}
+    shared = sorted((reads - set(saved)) & outside, key=_natural)
+    tests = ["math.isfinite(sum(PLIST))" if w.plan.params else "True"]
+    if shared:
+        tests.append(f"math.isfinite(sum(({', '.join(shared)},)))")
+    if w.used_params:
+        tests.append("not NEGATIVE_ZERO(GLIST)")
+    return f"    SHARED_OK = {' and '.join(tests)}"
+
+
+def _negative_zero(values: list[float]) -> bool:
+    return 0.0 in values and any(v == 0.0 and math.copysign(1.0, v) < 0 for v in values)
+
+
+def _natural_grad(name: str) -> tuple[int, str]:
+    return _natural(name.removeprefix("grad_"))
 
 
 def _natural(name: str) -> tuple[int, str]:
