@@ -136,7 +136,7 @@ def micrograd_step(w: list[float], X: Any, y: Any) -> Step:
         learning_rate = 1.0 - 0.9 * k / 100
         for p in model.parameters():
             p.data -= learning_rate * p.grad
-        return float(total_loss.data)
+        return float(total_loss.data)  # type: ignore[no-any-return]
 
     return run
 
@@ -227,12 +227,12 @@ def torch_step(w: list[float], X: Any, y: Any) -> Step:
         loss = data_loss + ALPHA * sum((p * p).sum() for p in params)
         for p in params:
             p.grad = None
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         lr = 1.0 - 0.9 * k / 100
         with torch.no_grad():
             for p in params:
-                p -= lr * p.grad
-        return float(loss)
+                p -= lr * p.grad  # type: ignore[operator]
+        return float(loss.detach())
 
     return run
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import math
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -57,7 +57,7 @@ def test_activations_and_elementwise_ops() -> None:
     def fn(X: Any, t: Any) -> Any:
         terms = []
         for x, ti in zip(X, t):
-            o1, o2 = model(x)
+            o1, o2 = cast(list[Value], model(x))
             z = o1.sigmoid() * c + (o2 * a).exp() - (o1 - ti).abs() + (o2 + 3).log()
             z = z.leaky_relu(0.1) + (x[0] * o1) ** 2 / c - engine.sum([o1, o2, x[2]])
             terms.append(z + engine.dot([a, c], [o1, x[1]]))
