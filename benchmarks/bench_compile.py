@@ -110,7 +110,7 @@ def eager_step(w: list[float], X: Any, y: Any) -> Step:
         lr = 1.0 - 0.9 * k / 100
         for p in params:
             p.data -= lr * p.grad
-        return loss.data
+        return float(loss.data)
 
     return run
 
@@ -136,7 +136,7 @@ def micrograd_step(w: list[float], X: Any, y: Any) -> Step:
         learning_rate = 1.0 - 0.9 * k / 100
         for p in model.parameters():
             p.data -= learning_rate * p.grad
-        return float(total_loss.data)  # type: ignore[no-any-return]
+        return float(total_loss.data)
 
     return run
 
