@@ -15,8 +15,9 @@ What it prints:
 * the largest loss difference between the compiled step and eager chainrule
   over 100 training steps (compiled: must be 0; numpy: to 1e-12 relative);
 * time per step, CPU time (``time.process_time``), in short interleaved
-  blocks of one contender each with ``gc.collect()`` between blocks, and
-  the medians of the per-round ratios: micrograd as people run it (its
+  blocks of one contender each (steps 1-3 of training from the same
+  weights) with ``gc.collect()`` between blocks, and the medians of the
+  per-round ratios: micrograd as people run it (its
   garbage collector on), the same step written by hand with plain floats
   (the pure-Python floor), the compiled step, eager chainrule, the NumPy
   backend and PyTorch (float64, one thread);
@@ -292,10 +293,10 @@ def alone(name: str, steps: int, seed: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--seed", type=int, default=1337)
     parser.add_argument("--only", choices=list(CONTENDERS), help=argparse.SUPPRESS)
-    parser.add_argument("--steps", type=int, default=20, help=argparse.SUPPRESS)
+    parser.add_argument("--steps", type=int, default=3, help="timed steps per block")
     args = parser.parse_args()
     X, y = data(args.seed)
     w = weights(args.seed)
@@ -314,13 +315,19 @@ def main() -> None:
     compile_ms = {b: compile_time(w, X, y, b) * 1e3 for b in ("python", "numpy")}
     gaps = {b: trajectory_gap(w, X, y, b) for b in ("python", "numpy")}
 
-    steps = {name: make(w, X, y) for name, make in CONTENDERS.items()}
-    per_block = {"micrograd": 3, "eager": 5}  # the slow ones take fewer steps a block
-    for step in steps.values():
-        step(0)
+    # Each round builds every contender afresh from the same weights, takes
+    # one untimed step (which compiles), then times the next few steps, so
+    # all are timed on the same stretch of training (how many units are
+    # dead, and so how much the compiled step can skip, changes as it trains).
     rows: list[dict[str, float]] = []
-    for r in range(args.rounds):
-        rows.append({name: block(step, r, per_block.get(name, 20)) for name, step in steps.items()})
+    for _ in range(args.rounds):
+        row = {}
+        for name, make in CONTENDERS.items():
+            step = make(w, X, y)
+            step(0)
+            row[name] = block(step, 1, args.steps)
+            del step
+        rows.append(row)
 
     def ratio(a: str, b: str) -> float:
         return statistics.median(row[a] / row[b] for row in rows)
@@ -351,7 +358,7 @@ def main() -> None:
         f"compiled vs the float floor: {ratio('compiled', 'floats'):.2f}x its time (target <= 1.5x)"
     )
     print(f"numpy backend vs PyTorch: {ratio('torch', 'numpy'):.2f}x faster (target > 1x)")
-    mg, ours = alone("micrograd", 10, args.seed), alone("compiled", 50, args.seed)
+    mg, ours = alone("micrograd", args.steps, args.seed), alone("compiled", args.steps, args.seed)
     print(
         f"each alone in its own process: micrograd {mg:.1f} ms, compiled {ours:.3f} ms "
         f"per step: {mg / ours:.0f}x"
