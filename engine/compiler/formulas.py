@@ -18,18 +18,8 @@ import math
 from functools import cache
 from typing import Any
 
-from engine.rules import Rule
-from engine.source import FoldConstants, Substitute, number_node
-
-# Forward expressions the eager ops evaluate inline (engine.value); any
-# other op calls its rule's forward function, F_<name>, as _apply does.
-_INLINE = {
-    "add": "{a} + {b}",
-    "sub": "{a} - {b}",
-    "mul": "{a} * {b}",
-    "neg": "-{x}",
-    "relu": "0.0 if {x} <= 0 else {x}",
-}
+from engine.core.rules import Rule
+from engine.teach.source import FoldConstants, Substitute, number_node
 
 
 def literal(x: float) -> str:
@@ -43,21 +33,40 @@ def literal(x: float) -> str:
     return repr(x)
 
 
+@cache
+def forward_template(rule: Rule, ctx: tuple[Any, ...]) -> str:
+    """The row's forward formula with a hole per parent name, constants written in.
+
+    For a sum or a dot product it is the summed term (``x``, ``w * x``).
+    """
+    names = rule.args if rule.shape == "fixed" else ("x", "w", "b")
+    holes: dict[str, ast.expr] = {n: ast.Name("{" + n + "}", ast.Load()) for n in names}
+    for param, constant in zip(rule.params, ctx):
+        holes[param] = number_node(constant)
+    tree = Substitute(holes).visit(ast.parse(rule.formula, mode="eval").body)
+    text = ast.unparse(tree)
+    # a summed term is added as a whole: ``total + (term)``
+    simple = isinstance(tree, (ast.Name, ast.Call, ast.Constant)) or (
+        isinstance(tree, ast.BinOp) and isinstance(tree.op, (ast.Mult, ast.Div))
+    )
+    return text if rule.shape == "fixed" or simple else f"({text})"
+
+
 def forward_line(rule: Rule, ctx: tuple[Any, ...], xs: list[str]) -> str:
-    """The expression computing a node of ``rule`` from its parents' texts."""
-    name = rule.name
-    if name in _INLINE:
-        names = ("x",) if rule.arity == 1 else rule.args
-        return _INLINE[name].format(**dict(zip(names, xs)))
-    if name == "dot":
-        half = len(xs) // 2
-        terms = [f"{w} * {x}" for w, x in zip(xs[:half], xs[half : 2 * half])]
-        start = xs[-1] if len(xs) % 2 else "0.0"
-        return " + ".join([start, *terms])
-    if name == "sum":
-        return " + ".join(["0.0", *xs])
-    args = [*xs, *(ast.unparse(number_node(c)) for c in ctx)]
-    return f"F_{name}({', '.join(args)})"
+    """The expression computing a node of ``rule`` from its parents' texts.
+
+    The same arithmetic, in the same order, as the eager op: the row's
+    formula; for a sum ``0.0 + term + term ...``; for a dot product the
+    terms added to the bias (or 0.0) from left to right.
+    """
+    term = forward_template(rule, ctx)
+    if rule.shape == "fixed":
+        return term.format(**dict(zip(rule.args, xs)))
+    if rule.shape == "each":
+        return " + ".join(["0.0", *(term.format(x=x) for x in xs)])
+    half = len(xs) // 2
+    terms = [term.format(w=w, x=x) for w, x in zip(xs[:half], xs[half : 2 * half])]
+    return " + ".join([xs[-1] if len(xs) % 2 else "0.0", *terms])
 
 
 def domain_check(rule: Rule, ctx: tuple[Any, ...], xs: list[str]) -> str | None:

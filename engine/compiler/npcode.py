@@ -28,8 +28,8 @@ from engine.compiler.arrays import (
 from engine.compiler.formulas import literal
 from engine.compiler.plan import Plan
 from engine.compiler.pycode import Generated, generate
-from engine.rules import RULES, DomainError
-from engine.value import CONSTANT, Value
+from engine.core.rules import RULES, DomainError
+from engine.core.value import CONSTANT, Value
 
 
 def generate_numpy(plan: Plan, arg_names: list[str]) -> Generated:

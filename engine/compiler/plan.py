@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.compiler.trace import CompileError, Shape, Trace, outputs_of
-from engine.value import CONSTANT, Value
+from engine.core.value import CONSTANT, Value
 
 NONE = -1  # depends on no sample
 MANY = -2  # depends on several samples

@@ -18,8 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine import rules as rules_module
-from engine.codegen import HELPERS
 from engine.compiler.formulas import (
     domain_check,
     forward_line,
@@ -29,15 +27,17 @@ from engine.compiler.formulas import (
     roles,
 )
 from engine.compiler.plan import Plan
-from engine.rules import RULES, DomainError
-from engine.source import _usable as usable_name
-from engine.value import CONSTANT, Value
+from engine.core import rules as rules_module
+from engine.core.codegen import HELPERS
+from engine.core.rules import FORWARD_HELPERS, RULES, DomainError
+from engine.core.value import CONSTANT, Value
+from engine.teach.source import _usable as usable_name
 
 # Names the generated function uses for itself; a value's name must differ.
 _OWN_NAME = re.compile(
     r"(F|I|R)_\w+|(OUT|GOUT|V|GV|B|GB|W|GX|XA|XIN|WIDX|BIDX|COLS)\d+|PARAMS|PLIST|PARAMS_WITH_GRAD"
     r"|SAVED|PARAM|GRAD|EXTRA|DomainError|GP|PD|SIGMOID|POW_INVALID|np|math|k|ROW|SKIP"
-    r"|SHARED_OK|GLIST|NEGATIVE_ZERO"
+    r"|SHARED_OK|GLIST|NEGATIVE_ZERO|math|safe_\w+|ieee_pow|pow_undefined"
 )
 
 
@@ -362,7 +362,9 @@ def generate(plan: Plan, arg_names: list[str], vector: Any = None) -> Generated:
     lines.append(f"    return {result}")
     source = "\n".join(lines) + "\n"
 
-    namespace: dict[str, Any] = {name: getattr(rules_module, name) for name in HELPERS}
+    namespace: dict[str, Any] = {
+        name: getattr(rules_module, name) for name in (*HELPERS, *FORWARD_HELPERS)
+    }
     namespace["DomainError"] = DomainError
     namespace["PARAMS"] = plan.params
     namespace["PARAMS_WITH_GRAD"] = used

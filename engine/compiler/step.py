@@ -12,7 +12,7 @@ from typing import Any
 from engine.compiler.plan import make_plan
 from engine.compiler.pycode import generate, is_own_name
 from engine.compiler.trace import CompileError, Shape, arg_shape, as_floats, outputs_of, trace
-from engine.value import Value
+from engine.core.value import Value
 
 BACKENDS = ("python", "numpy")
 

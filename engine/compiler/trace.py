@@ -24,14 +24,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import engine
-from engine.value import CONSTANT, Value
+import engine.core.value as value_module
+from engine.core.recording import is_grad_enabled
+from engine.core.value import CONSTANT, Value, _next_seq
 
 # Where the engine's ops live: reads of .data from these files are the ops
 # computing their results, which the graph records.
 _OP_FILES = {
     f.__code__.co_filename
-    for f in (Value.__add__, Value.__mul__, Value.relu, Value.exp, engine.dot, engine.sum)
+    for f in (
+        Value.__add__,
+        Value.__mul__,
+        Value.relu,
+        Value.exp,
+        value_module.dot,
+        value_module.sum,
+    )
 }
 # ... except these methods, which hand a number to the caller.
 _HANDS_OUT_NUMBERS = {
@@ -49,7 +57,7 @@ _HANDS_OUT_NUMBERS = {
 }
 # ... and these only show the number: they build nothing from it.
 _SHOWS = {"__repr__", "_short"}
-_ENGINE_DIR = str(Path(engine.__file__).resolve().parent)
+_ENGINE_DIR = str(Path(value_module.__file__).resolve().parents[1])
 
 
 class CompileError(ValueError):
@@ -92,8 +100,6 @@ def depends_on_inputs(value: Value) -> bool:
 
 def _op_codes() -> frozenset[Any]:
     """The code objects of the engine's ops (nested comprehensions included)."""
-    import engine.value as value_module
-
     found: set[Any] = set()
     functions = [f for f in vars(value_module).values() if inspect.isfunction(f)]
     functions += [f for f in vars(Value).values() if inspect.isfunction(f)]
@@ -115,7 +121,6 @@ def _watched(slot: Any, name: str, watch: _Watch) -> Any:
     get, put = slot.__get__, slot.__set__
     ops = _op_codes()
     frame_of = sys._getframe
-    import engine.value as value_module
 
     class Watched:
         def __get__(self, obj: Any, cls: Any = None) -> Any:
@@ -124,7 +129,7 @@ def _watched(slot: Any, name: str, watch: _Watch) -> Any:
             code = frame_of(1).f_code
             if code not in ops:
                 watch.refuse_read(obj, name, frame_of(1))
-            elif not value_module._recording and name == "data":
+            elif name == "data" and not is_grad_enabled():
                 watch.refuse_unrecorded(obj, frame_of(1))
             return get(obj)
 
@@ -373,12 +378,10 @@ def outputs_of(item: Any, where: str) -> Iterator[Value]:
 
 def trace(fn: Callable[..., Any], args: tuple[Any, ...], shapes: tuple[Shape, ...]) -> Trace:
     """Run ``fn`` once on leaf Values made from ``args``, watching it."""
-    from engine.value import _next_seq
-
     leaves: dict[Value, tuple[int, ...]] = {}
     wrapped = [_wrap(a, s, (i,), leaves) for i, (a, s) in enumerate(zip(args, shapes))]
     first_seq = _next_seq()
-    if not engine.is_grad_enabled():
+    if not is_grad_enabled():
         raise CompileError(
             "compile(fn): the first call ran inside engine.no_grad(), so fn's graph "
             "could not be recorded; call the step outside no_grad()"
