@@ -103,6 +103,7 @@ def gradient_template(rule: Rule, ctx: tuple[Any, ...], formula: int) -> str:
     return ast.unparse(FoldConstants().visit(tree))
 
 
+@cache
 def pass_order(rule: Rule, nparents: int) -> list[int]:
     """Parent indices in the order the backward pass adds into their grads."""
     if rule.shape != "pairs":

@@ -56,14 +56,16 @@ def is_own_name(name: str) -> bool:
 def _names(plan: Plan, arg_names: list[str]) -> dict[Value, str]:
     """Each value's name in the code: its label, as backward_source names it.
 
-    A value's label when it is a usable identifier that no other value of
-    the graph carries, else ``v<k>``, numbering the parameters, then the
-    argument values, then the nodes in the order they were made.
+    A value's label when it is a usable identifier that no other value in
+    the code carries, else ``v<k>``, numbering the parameters, then the
+    argument values, then the nodes in the order they were made. Inside
+    the loop the first sample's values stand for every sample's.
     """
-    everything = [*plan.params, *plan.trace.inputs, *plan.nodes]
+    nodes = [*plan.template, *plan.outside] if plan.looped else plan.nodes
+    everything = [*plan.params, *plan.trace.inputs, *sorted(nodes, key=_creation)]
     counts = Counter(v.label for v in everything if v.label)
     names: dict[Value, str] = {}
-    taken = {v.label for v in everything if v.label}
+    taken = set(counts)
     for k, v in enumerate(everything):
         label = v.label
         if label and counts[label] == 1 and usable_name(label):
@@ -78,6 +80,10 @@ def _names(plan: Plan, arg_names: list[str]) -> dict[Value, str]:
                 name += "_"
         names[v] = name
     return names
+
+
+def _creation(v: Value) -> int:
+    return v._seq
 
 
 class _Writer:

@@ -424,3 +424,43 @@ def test_skipping_dead_units_stays_exact_with_inf_nan_and_negative_zero() -> Non
     both(fn, params, rows)
     for bad in (math.inf, -math.inf, math.nan):
         both(fn, params, [*rows, [bad, 0.0, 1.0]])
+
+
+def _apply_op(name: str, a: Value, b: Value) -> Value:
+    """One node of the op ``name`` (every row of the table), from a and b."""
+    if name == "sum":
+        return engine.sum([a, b, a])
+    if name == "dot":
+        return engine.dot([a, b], [b, a], a)
+    if name == "pow":
+        return abs(a) ** b
+    if name == "pow_const":
+        return a**3
+    if name == "leaky_relu":
+        return a.leaky_relu(0.1)
+    if name in ("log", "sqrt"):
+        return getattr(abs(a) + 1, name)()
+    rule = engine.RULES[name]
+    method = getattr(a, rule.methods[0])
+    return method(b) if rule.arity == 2 else method()
+
+
+@pytest.mark.parametrize("name", sorted(engine.RULES))
+def test_every_op_passes_the_quick_watch_and_compiles_exactly(name: str) -> None:
+    # The quick watch relies on each op reading every parent's .data once
+    # before it makes the node; an op that did otherwise would make every
+    # trace run twice (under the precise watch), so this pins it down.
+    from engine.compiler.trace import trace
+
+    a, b = Value(0.7), Value(-1.3)
+    tr = trace(lambda x: _apply_op(name, a * x, b + x), (0.5,), (None,))
+    assert not tr.rechecked
+    both(lambda x: _apply_op(name, a * x, b + x), [a, b], 0.5)
+
+
+def test_the_module_docstring_example_runs() -> None:
+    import doctest
+
+    import engine.compiler
+
+    assert doctest.testmod(engine.compiler).failed == 0
