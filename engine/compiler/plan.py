@@ -35,7 +35,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.compiler.trace import CompileError, Shape, Trace, outputs_of
+from engine.compiler.args import Shape
+from engine.compiler.trace import CompileError, Trace, outputs_of
 from engine.core.value import CONSTANT, Value
 
 NONE = -1  # depends on no sample

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,23 +21,15 @@ from engine.compiler.formulas import (
     domain_check,
     forward_line,
     gradient_template,
-    literal,
     pass_order,
     roles,
 )
 from engine.compiler.plan import Plan
+from engine.compiler.writer import Writer, names_for
 from engine.core import rules as rules_module
 from engine.core.codegen import HELPERS
 from engine.core.rules import FORWARD_HELPERS, RULES, DomainError
-from engine.core.value import CONSTANT, Value
-from engine.teach.source import _usable as usable_name
-
-# Names the generated function uses for itself; a value's name must differ.
-_OWN_NAME = re.compile(
-    r"(F|I|R)_\w+|(OUT|GOUT|V|GV|B|GB|W|GX|XA|XIN|WIDX|BIDX|COLS)\d+|PARAMS|PLIST|PARAMS_WITH_GRAD"
-    r"|SAVED|PARAM|GRAD|EXTRA|DomainError|GP|PD|SIGMOID|POW_INVALID|np|math|k|ROW|SKIP"
-    r"|SHARED_OK|GLIST|NEGATIVE_ZERO|math|safe_\w+|ieee_pow|pow_undefined"
-)
+from engine.core.value import Value
 
 
 @dataclass
@@ -49,107 +40,7 @@ class Generated:
     summary: str
 
 
-def is_own_name(name: str) -> bool:
-    return bool(_OWN_NAME.fullmatch(name))
-
-
-def _names(plan: Plan, arg_names: list[str]) -> dict[Value, str]:
-    """Each value's name in the code: its label, as backward_source names it.
-
-    A value's label when it is a usable identifier that no other value in
-    the code carries, else ``v<k>``, numbering the parameters, then the
-    argument values, then the nodes in the order they were made. Inside
-    the loop the first sample's values stand for every sample's.
-    """
-    nodes = [*plan.template, *plan.outside] if plan.looped else plan.nodes
-    everything = [*plan.params, *plan.trace.inputs, *sorted(nodes, key=_creation)]
-    counts = Counter(v.label for v in everything if v.label)
-    names: dict[Value, str] = {}
-    taken = set(counts)
-    for k, v in enumerate(everything):
-        label = v.label
-        if label and counts[label] == 1 and usable_name(label):
-            name = label
-            if name in arg_names or is_own_name(name):
-                while name in taken or name in arg_names or is_own_name(name):
-                    name += "_"
-                taken.add(name)
-        else:
-            name = f"v{k}"
-            while name in taken:
-                name += "_"
-        names[v] = name
-    return names
-
-
-def _creation(v: Value) -> int:
-    return v._seq
-
-
-class _Writer:
-    """Expressions for values and gradients, inside or outside the loop."""
-
-    def __init__(self, plan: Plan, names: dict[Value, str], arg_names: list[str]) -> None:
-        self.plan = plan
-        self.names = names
-        self.args = arg_names
-        self.exits: dict[int, str] = {}  # template position -> list of its values
-        self.grad_exits: dict[int, str] = {}
-        self.used_params: list[Value] = []
-        self.used: set[Value] = set()
-        self.param_set = set(plan.params)
-        self.inputs = plan.trace.inputs
-        self.assigned: set[str] = set()  # gradients started outside the loop
-        self.loop_inits: list[str] = []  # ... and those to start before it
-
-    def path(self, leaf: Value, in_loop: bool) -> str:
-        path = self.inputs[leaf]
-        indices = list(path[1:])
-        if in_loop and path[0] in self.plan.batched:
-            indices[0] = "k"  # type: ignore[call-overload]
-        return self.args[path[0]] + "".join(f"[{i}]" for i in indices)
-
-    def value(self, v: Value, in_loop: bool) -> str:
-        if not v._prev:
-            if v._seq == CONSTANT and v not in self.param_set:
-                return literal(v.data)
-            if v in self.inputs:
-                if in_loop and self.inputs[v][0] in self.plan.batched:
-                    return self.names[v]
-                return self.path(v, False)
-            return self.names[v]
-        spot = self.plan.where.get(v)
-        if spot is None or in_loop:
-            return self.names[v]
-        k, t = spot
-        return f"{self._exit(t)}[{k}]"
-
-    def _exit(self, t: int) -> str:
-        if t not in self.exits:
-            self.exits[t] = f"OUT{t}"
-        return self.exits[t]
-
-    def grad(self, v: Value, in_loop: bool) -> str | None:
-        """Where v's gradient is accumulated, or None if nobody needs it."""
-        if not v._prev:
-            if v in self.param_set:
-                if v not in self.used:
-                    self.used.add(v)
-                    self.used_params.append(v)
-                return f"grad_{self.names[v]}"
-            return None
-        if v not in self.plan.needs_grad:
-            return None
-        spot = self.plan.where.get(v)
-        if spot is None or in_loop:
-            return f"grad_{self.names[v]}"
-        k, t = spot
-        self._exit(t)
-        self.grad_exits.setdefault(t, f"GOUT{t}")
-        return f"{self.grad_exits[t]}[{k}]"
-
-
-def _forward(w: _Writer, node: Value, in_loop: bool, out: list[str], indent: str) -> None:
+def _forward(w: Writer, node: Value, in_loop: bool, out: list[str], indent: str) -> None:
     rule = node._rule
     assert rule is not None
     xs = [w.value(p, in_loop) for p in node._prev]
@@ -160,7 +51,7 @@ def _forward(w: _Writer, node: Value, in_loop: bool, out: list[str], indent: str
 
 
 def _backward(
-    w: _Writer,
+    w: Writer,
     node: Value,
     in_loop: bool,
     out: list[str],
@@ -239,8 +130,8 @@ def _backward(
 def generate(plan: Plan, arg_names: list[str], vector: Any = None) -> Generated:
     """Write and compile the step. ``vector`` (the NumPy backend) replaces
     the sample loop by whole-batch array code; the rest is shared."""
-    names = _names(plan, arg_names)
-    w = _Writer(plan, names, arg_names)
+    names = names_for(plan, arg_names)
+    w = Writer(plan, names, arg_names)
     root = plan.trace.loss
     root_set = plan.in_root
 
@@ -401,7 +292,7 @@ def summary(plan: Plan) -> str:
     return f"{len(plan.nodes)} nodes written out{why}"
 
 
-def _shared_ok(w: _Writer, reads: set[str], saved: list[str]) -> str:
+def _shared_ok(w: Writer, reads: set[str], saved: list[str]) -> str:
     """A test that the values every sample shares are finite, and no
     gradient the loop adds to is -0.0 (see _backward's skip_zero)."""
     if any(text in reads for text in ("NAN", "INF", "(-INF)")):
@@ -449,7 +340,7 @@ def _unpack(targets: list[str], source: str) -> list[str]:
     return ["    (", *_wrap(targets, "        "), f"    ) = {source}"]
 
 
-def _result_expression(w: _Writer, plan: Plan) -> str:
+def _result_expression(w: Writer, plan: Plan) -> str:
     def text(item: Any) -> str:
         if isinstance(item, Value):
             return w.value(item, False)

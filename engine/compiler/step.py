@@ -9,9 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from engine.compiler.args import Shape, arg_shape, as_floats
 from engine.compiler.plan import make_plan
-from engine.compiler.pycode import generate, is_own_name
-from engine.compiler.trace import CompileError, Shape, arg_shape, as_floats, outputs_of, trace
+from engine.compiler.pycode import generate
+from engine.compiler.trace import CompileError, outputs_of, trace
+from engine.compiler.writer import is_own_name
 from engine.core.value import Value
 
 BACKENDS = ("python", "numpy")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import inspect
 import linecache
-import numbers
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import engine.core.value as value_module
+from engine.compiler.args import Shape, wrap
 from engine.core.recording import is_grad_enabled
 from engine.core.value import CONSTANT, Value, _next_seq
 
@@ -292,57 +292,6 @@ class _Count:
             setattr(Value, name, slot)
 
 
-# --- arguments -------------------------------------------------------------------
-
-Shape = Any  # None for a number, a tuple of shapes for a list
-
-
-def _is_number(x: Any) -> bool:
-    return type(x) is float or (isinstance(x, numbers.Real) and not isinstance(x, bool))
-
-
-def arg_shape(x: Any, where: str, nonfloat: list[bool]) -> Shape:
-    """The nesting of ``x``: None for a number, a tuple of item shapes for a list.
-
-    Appends to ``nonfloat`` when some number is not a float (an int, say).
-    """
-    if type(x) is float:
-        return None
-    if type(x) is list or type(x) is tuple:
-        # Fast path for a list of floats, the common innermost level.
-        if all(type(v) is float for v in x):
-            return (None,) * len(x)
-        return tuple([arg_shape(v, f"{where}[{i}]", nonfloat) for i, v in enumerate(x)])
-    if _is_number(x):
-        nonfloat.append(True)
-        return None
-    if isinstance(x, Value):
-        raise TypeError(
-            f"{where} is a Value; a compiled step takes plain numbers (and lists of "
-            "them) and makes the Values itself. Pass v.data, or let fn use the Value "
-            "directly (it then counts as a parameter)."
-        )
-    raise TypeError(
-        f"{where} is a {type(x).__name__}; a compiled step takes floats and "
-        "(nested) lists of floats"
-    )
-
-
-def as_floats(x: Any, shape: Shape) -> Any:
-    """``x`` with every number a float (ints and other reals converted)."""
-    if shape is None:
-        return x if type(x) is float else float(x)
-    return [as_floats(v, s) for v, s in zip(x, shape)]
-
-
-def _wrap(x: Any, shape: Shape, path: tuple[int, ...], leaves: dict[Value, tuple[int, ...]]) -> Any:
-    if shape is None:
-        leaf = Value(x)
-        leaves[leaf] = path
-        return leaf
-    return [_wrap(v, s, (*path, i), leaves) for i, (v, s) in enumerate(zip(x, shape))]
-
-
 # --- the trace ---------------------------------------------------------------------
 
 
@@ -375,7 +324,7 @@ def outputs_of(item: Any, where: str) -> Iterator[Value]:
 def trace(fn: Callable[..., Any], args: tuple[Any, ...], shapes: tuple[Shape, ...]) -> Trace:
     """Run ``fn`` once on leaf Values made from ``args``, watching it."""
     leaves: dict[Value, tuple[int, ...]] = {}
-    wrapped = [_wrap(a, s, (i,), leaves) for i, (a, s) in enumerate(zip(args, shapes))]
+    wrapped = [wrap(a, s, (i,), leaves) for i, (a, s) in enumerate(zip(args, shapes))]
     first_seq = _next_seq()
     if not is_grad_enabled():
         raise CompileError(
@@ -393,7 +342,7 @@ def trace(fn: Callable[..., Any], args: tuple[Any, ...], shapes: tuple[Shape, ..
         # the precise watch, which stops at the line that did it (or finds
         # it harmless, like printing a value).
         leaves = {}
-        wrapped = [_wrap(a, s, (i,), leaves) for i, (a, s) in enumerate(zip(args, shapes))]
+        wrapped = [wrap(a, s, (i,), leaves) for i, (a, s) in enumerate(zip(args, shapes))]
         first_seq = _next_seq()
         with _Watch() as watch:
             result = fn(*wrapped)
