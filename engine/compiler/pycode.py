@@ -80,7 +80,7 @@ def _backward(
         started = [t for t in assigned - before if not t.endswith("]")]
         if not lines:
             return
-        out.append(f"{indent}if {g} or not SKIP:  # a dead unit passes on nothing")
+        out.append(f"{indent}if {g} or not SKIP:  # a zero gradient would pass on only zeros")
         out += lines
         if started:
             out.append(f"{indent}else:")
