@@ -11,12 +11,12 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from engine import Value, no_grad
 from nn import losses
-from nn._checks import check_int, is_int, is_real
+from nn._checks import check_finite, check_flag, check_int, is_int, is_real
 from nn.callbacks import Callback, LearningRateScheduler
 from nn.layers import MLP, Layer, Neuron
 from nn.module import Module
@@ -235,6 +235,15 @@ def learning_rate(optimizer: Any) -> float | None:
 
 
 @dataclass
+class Options:
+    """fit's switches that change what a step does or records."""
+
+    metrics: Sequence[str] | None = None
+    clip_grad_norm: float | None = None
+    terminate_on_nan: bool = True
+
+
+@dataclass
 class Run:
     """Everything fit() resolved and checked before training."""
 
@@ -249,6 +258,9 @@ class Run:
     callbacks: list[Callback]
     shuffle_seeds: random.Random  # draws each epoch's shuffling seed
     metrics: list[str]
+    parameters: list[Value]  # the model's, checked for nan/inf and clipped
+    clip_grad_norm: float | None
+    terminate_on_nan: bool
 
 
 def prepare(
@@ -263,6 +275,7 @@ def prepare(
     validation: tuple[Any, Any] | None,
     callbacks: Iterable[Callback],
     seed: int | None,
+    options: Options,
 ) -> Run:
     """Check every argument; raise before training if anything is off."""
     if not isinstance(model, Module):
@@ -291,6 +304,11 @@ def prepare(
             )
     if scheduler is not None:
         all_callbacks.append(LearningRateScheduler(scheduler))
+    task = _with_metrics(task, options.metrics, data[1], n_out)
+    clip = options.clip_grad_norm
+    if clip is not None:
+        clip = check_finite(clip, "clip_grad_norm", who="fit", minimum=0)
+    check_flag(options.terminate_on_nan, "terminate_on_nan", who="fit")
     metrics = _metric_names(task, validation is not None, learning_rate(optimizer) is not None)
     return Run(
         model,
@@ -303,6 +321,9 @@ def prepare(
         all_callbacks,
         _shuffle_seeds(seed),
         metrics,
+        model.parameters(),
+        clip,
+        options.terminate_on_nan,
     )
 
 
@@ -312,6 +333,59 @@ def _shuffle_seeds(seed: int | None) -> random.Random:
     return random.Random(random.getrandbits(64) if seed is None else seed)
 
 
+METRICS = ("accuracy", "acc")
+
+
+def _with_metrics(task: Task, metrics: Any, labels: list[Any], n_out: int) -> Task:
+    """``task`` recording accuracy exactly when ``metrics`` asks for it (None: as the loss says)."""
+    if metrics is None:
+        return task
+    if isinstance(metrics, str) or not isinstance(metrics, Iterable):
+        raise TypeError(
+            f"metrics takes a list of names, e.g. metrics=['accuracy'], got {metrics!r:.40}"
+        )
+    names = list(metrics)
+    for name in names:
+        if name not in METRICS:
+            raise ValueError(
+                f"unknown metric {name!r}; fit records 'accuracy' (also spelled 'acc'), "
+                "and always the loss"
+            )
+    if not names:
+        return replace(task, hit=None)
+    if task.hit is not None:
+        return task
+    return replace(task, hit=accuracy_rule(labels, n_out))
+
+
+def accuracy_rule(labels: list[Any], n_out: int) -> Callable[[Any, Any], bool]:
+    """How a prediction is scored right or wrong, read from the labels and the model's width.
+
+    * one output, labels -1/+1: the sign of the output is the class (as for 'hinge');
+    * one output, labels between 0 and 1: an output > 0 predicts 1, a label
+      >= 0.5 is 1 (the output is a logit, as for 'bce_with_logits');
+    * several outputs, labels class indices: the largest output is the class;
+    * several outputs, labels rows of numbers (one-hot): the largest output
+      must sit where the label row is largest.
+
+    Anything else has no accuracy, and fit says so before training.
+    """
+    if n_out == 1 and all(is_real(t) for t in labels):
+        if all(t in (-1, 1) for t in labels):
+            return lambda s, t: (s.data > 0) == (t > 0)
+        if all(0 <= t <= 1 for t in labels):
+            return lambda s, t: (s.data > 0) == (t >= 0.5)
+    if n_out > 1 and all(is_int(t) and 0 <= int(t) < n_out for t in labels):
+        return lambda row, t: _argmax(row) == t
+    if n_out > 1 and all(isinstance(t, Sequence) and len(t) == n_out for t in labels):
+        return lambda row, t: _argmax(row) == max(range(n_out), key=lambda i: t[i])
+    raise ValueError(
+        "metrics=['accuracy'] needs class labels: -1/+1 or 0/1 for a one-output model, "
+        f"class indices 0 .. {n_out - 1} or one-hot rows for a model with several outputs; "
+        "these labels look like regression targets"
+    )
+
+
 def _metric_names(task: Task, validation: bool, has_lr: bool) -> list[str]:
     names = ["loss"] + (["accuracy"] if task.hit else [])
     if validation:
@@ -319,4 +393,15 @@ def _metric_names(task: Task, validation: bool, has_lr: bool) -> list[str]:
     return names + (["lr"] if has_lr else [])
 
 
-__all__ = ["LOSSES", "LossFn", "Run", "Task", "learning_rate", "prepare", "task_for"]
+__all__ = [
+    "LOSSES",
+    "METRICS",
+    "LossFn",
+    "Options",
+    "Run",
+    "Task",
+    "accuracy_rule",
+    "learning_rate",
+    "prepare",
+    "task_for",
+]

@@ -21,13 +21,16 @@ Ready-made ones: :class:`EarlyStopping`, :class:`LearningRateScheduler`
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine import Value
 from nn._checks import check_choice, check_finite, check_int
+from nn.layers import LAYER_OBSERVERS, Layer
 from nn.module import Module
 
 Logs = dict[str, float]
@@ -59,7 +62,8 @@ class Callback:
         """Before the first epoch; raise ValueError here for a bad setting."""
 
     def on_train_end(self, logs: Logs) -> None:
-        """After training; ``logs['interrupted']`` is 1.0 after Ctrl-C."""
+        """After training; ``logs['interrupted']`` is 1.0 after Ctrl-C, and
+        ``logs['nonfinite']`` after a nan or inf stopped it."""
 
     def on_epoch_begin(self, epoch: int, logs: Logs) -> None:
         """Before each epoch (numbered from 0)."""
@@ -72,6 +76,13 @@ class Callback:
 
     def on_batch_end(self, batch: int, logs: Logs) -> None:
         """After each optimizer step, with ``loss`` and ``size`` of the batch."""
+
+    def on_layer_output(self, layer: Layer, outputs: list[Value]) -> None:
+        """Every ``nn.Layer``'s outputs in the training forward passes (not validation).
+
+        Called only for callbacks that override it; a layer of ``nout``
+        neurons gives ``nout`` Values per sample.
+        """
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -141,8 +152,34 @@ class EarlyStopping(Callback):
             self.stopped_epoch = epoch
 
     def on_train_end(self, logs: Logs) -> None:
-        if self.best_weights is not None and not logs.get("interrupted"):
+        restore = self.best_weights is not None and not logs.get("interrupted")
+        if restore and self.best_weights is not None:
             self.model.load_state_dict(self.best_weights)
+        if self.params.get("verbose", False) and not logs.get("interrupted"):
+            line = self.summary(restored=restore)
+            if line:
+                print(line)
+
+    def summary(self, restored: bool) -> str:
+        """One line on why and when training stopped and which weights the model has."""
+        if self.best_epoch is None:
+            return ""
+        best = f"best {self.monitor} {self.best:.4g} at epoch {self.best_epoch + 1}"
+        if self.stopped_epoch is None:
+            if not restored:
+                return ""
+            return f"EarlyStopping: restored the weights of epoch {self.best_epoch + 1} ({best})."
+        total = self.params.get("epochs", "?")
+        kept = (
+            f"restored the weights of epoch {self.best_epoch + 1}"
+            if restored
+            else f"kept the weights of epoch {self.stopped_epoch + 1} "
+            "(restore_best_weights=True would restore the best)"
+        )
+        return (
+            f"Early stopping: {self.monitor} did not improve for {self.wait} epochs ({best}); "
+            f"stopped after epoch {self.stopped_epoch + 1} of {total} and {kept}."
+        )
 
     def __repr__(self) -> str:
         return f"EarlyStopping({self.monitor!r}, patience={self.patience})"
@@ -183,7 +220,9 @@ class History:
 
     ``history`` maps each metric name to one number per completed epoch;
     ``epoch`` lists the completed epochs (from 0). ``interrupted`` is True
-    after Ctrl-C; ``stopped_early`` after a callback stopped training.
+    after Ctrl-C; ``stopped_early`` after a callback stopped training;
+    ``stop_reason`` says why training ended before its last epoch (after a
+    nan or inf, or early stopping), or is empty.
     """
 
     history: dict[str, list[float]] = field(default_factory=dict)
@@ -191,15 +230,54 @@ class History:
     params: dict[str, Any] = field(default_factory=dict)
     interrupted: bool = False
     stopped_early: bool = False
+    stop_reason: str = ""
+
+    def plot_gradient_health(self, path: str | None = None) -> Any:
+        """Plot what ``nn.GradientHealth`` recorded; returns the matplotlib figure.
+
+        One panel per measure (gradient RMS, log10 update ratio, dead ReLU
+        share, saturated share), one line per layer, against the epoch.
+        With ``path`` the figure is also saved there.
+        """
+        from nn.health import plot_health
+
+        return plot_health(self, path)
 
     def _record(self, epoch: int, logs: Logs) -> None:
         self.epoch.append(epoch)
         for key, value in logs.items():
             self.history.setdefault(key, []).append(value)
 
+    def _record_added(self, logs: Logs) -> None:
+        """Record the keys that callbacks added to the last epoch's logs."""
+        for key, value in logs.items():
+            values = self.history.setdefault(key, [])
+            if len(values) < len(self.epoch):
+                values.append(value)
+
     def __repr__(self) -> str:
-        last = ", ".join(f"{k}={v[-1]:.4g}" for k, v in self.history.items() if k != "lr")
+        shown = {k: v for k, v in self.history.items() if k != "lr" and "/" not in k}
+        last = ", ".join(f"{k}={v[-1]:.4g}" for k, v in shown.items())
         return f"History({len(self.epoch)} epochs{', ' if last else ''}{last})"
+
+
+@contextlib.contextmanager
+def observing_layers(callbacks: Iterable[Callback]) -> Iterator[None]:
+    """While inside, every Layer's training outputs go to the callbacks that watch them."""
+    watchers = [c for c in callbacks if type(c).on_layer_output is not Callback.on_layer_output]
+    if not watchers:
+        yield
+        return
+
+    def observe(layer: Layer, outputs: list[Value]) -> None:
+        for watcher in watchers:
+            watcher.on_layer_output(layer, outputs)
+
+    LAYER_OBSERVERS.append(observe)
+    try:
+        yield
+    finally:
+        LAYER_OBSERVERS.remove(observe)
 
 
 # --- measuring training ------------------------------------------------------

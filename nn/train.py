@@ -33,15 +33,17 @@ Metrics per epoch, in ``History.history``:
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterable, Mapping, Sequence
+import math
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from engine import Value, no_grad
-from nn._prepare import LOSSES, LossFn, Run, Task, learning_rate, prepare
-from nn.callbacks import Callback, History, Logs
+from nn._prepare import LOSSES, LossFn, Options, Run, Task, learning_rate, prepare
+from nn._progress import Progress, compact
+from nn.callbacks import Callback, History, Logs, observing_layers
 from nn.data import batches
 from nn.module import Module
+from nn.utils import clip_grad_norm_
 
 # --- the loop ------------------------------------------------------------------------
 
@@ -60,6 +62,9 @@ def fit(
     callbacks: Iterable[Callback] = (),
     verbose: bool = True,
     seed: int | None = None,
+    metrics: Sequence[str] | None = None,
+    clip_grad_norm: float | None = None,
+    terminate_on_nan: bool = True,
 ) -> History:
     """Train ``model`` on ``(X, y)`` with mini-batches; return a :class:`History`.
 
@@ -70,11 +75,33 @@ def fit(
     ``scheduler`` an ``nn.optim`` scheduler stepped after every epoch.
     ``validation=(X_val, y_val)`` adds ``val_loss``/``val_accuracy``.
     ``seed`` fixes the shuffling (None draws from the global ``random``).
-    ``verbose=False`` hides the progress bar. The model is left in the
-    train/eval mode it came in.
+    ``verbose=False`` hides the progress bar and fit's messages. The model
+    is left in the train/eval mode it came in.
+
+    ``metrics=['accuracy']`` records accuracy for any loss, a function
+    included (see ``nn._prepare.accuracy_rule`` for how a prediction is
+    read); ``metrics=[]`` records the loss only; None (the default) records
+    accuracy for the classification losses. ``clip_grad_norm=c`` clips the
+    gradients' total norm to ``c`` before every step
+    (``nn.clip_grad_norm_``). With ``terminate_on_nan`` (the default) a
+    loss, gradient or weight that becomes nan or infinite stops training at
+    once: the weights are put back as they were before that step, a message
+    says where it happened and what to try, and the history of the
+    completed epochs is returned, with the message in ``stop_reason``.
     """
     run = prepare(
-        model, X, y, loss, optimizer, epochs, batch_size, scheduler, validation, callbacks, seed
+        model,
+        X,
+        y,
+        loss,
+        optimizer,
+        epochs,
+        batch_size,
+        scheduler,
+        validation,
+        callbacks,
+        seed,
+        Options(metrics, clip_grad_norm, terminate_on_nan),
     )
     history = History(
         params={
@@ -83,6 +110,7 @@ def fit(
             "samples": len(run.X),
             "steps": -(-len(run.X) // batch_size),  # batches per epoch, the last short
             "metrics": run.metrics,
+            "verbose": verbose,
         }
     )
     for callback in run.callbacks:
@@ -90,58 +118,81 @@ def fit(
     for callback in run.callbacks:
         callback.on_train_begin({})
     was_training = model.training
-    progress = _Progress(verbose, epochs, history.params["steps"])
+    progress = Progress(verbose, epochs, history.params["steps"])
+    end_logs: Logs = {}
     try:
         _train(run, history, progress)
     except KeyboardInterrupt:
         history.interrupted = True
+        end_logs["interrupted"] = 1.0
         progress.close()
         done = len(history.epoch)
         print(
             f"Interrupted (Ctrl-C) with {done} of {epochs} epochs complete: kept the "
             "current weights, returning the history so far."
         )
+    except NonFinite as bad:
+        end_logs["nonfinite"] = 1.0
+        progress.finish_early()
+        history.stop_reason = bad.message(run, len(history.epoch))
+        if verbose:
+            print(history.stop_reason)
     finally:
+        if history.stopped_early:
+            progress.finish_early()
         progress.close()
         model.train(was_training)
-    end_logs = {"interrupted": 1.0} if history.interrupted else {}
+    if history.stopped_early:
+        stoppers = ", ".join(repr(c) for c in run.callbacks if c.stop_training)
+        history.stop_reason = (
+            f"{stoppers} stopped training after epoch {len(history.epoch)} of {epochs}"
+        )
     for callback in run.callbacks:
         callback.on_train_end(end_logs)
     return history
 
 
-def _train(run: Run, history: History, progress: _Progress) -> None:
-    for epoch in range(run.epochs):
-        for callback in run.callbacks:
-            callback.on_epoch_begin(epoch, {})
-        lr = learning_rate(run.optimizer)
-        progress.start_epoch(epoch)
-        run.model.train()
-        seed = run.shuffle_seeds.getrandbits(32)
-        logs = _train_epoch(
-            run, batches(run.X, run.y, run.batch_size, shuffle=True, seed=seed), progress
-        )
-        if run.validation is not None:
-            val = _evaluate(run.model, run.task, *run.validation)
-            logs.update({"val_" + k: v for k, v in val.items()})
-        if lr is not None:
-            logs["lr"] = lr
-        history._record(epoch, logs)
-        progress.end_epoch(logs)
-        for callback in run.callbacks:
-            callback.on_epoch_end(epoch, logs)
-        if any(callback.stop_training for callback in run.callbacks):
-            history.stopped_early = True
-            break
+def _train(run: Run, history: History, progress: Progress) -> None:
+    with observing_layers(run.callbacks):
+        for epoch in range(run.epochs):
+            for callback in run.callbacks:
+                callback.on_epoch_begin(epoch, {})
+            lr = learning_rate(run.optimizer)
+            progress.start_epoch(epoch)
+            run.model.train()
+            seed = run.shuffle_seeds.getrandbits(32)
+            shuffled = batches(run.X, run.y, run.batch_size, shuffle=True, seed=seed)
+            try:
+                logs = _train_epoch(run, shuffled, progress)
+            except NonFinite as bad:
+                bad.epoch = epoch
+                raise
+            if run.validation is not None:
+                val = _evaluate(run.model, run.task, *run.validation)
+                logs.update({"val_" + k: v for k, v in val.items()})
+            if lr is not None:
+                logs["lr"] = lr
+            history._record(epoch, logs)
+            progress.end_epoch(logs)
+            for callback in run.callbacks:
+                callback.on_epoch_end(epoch, logs)
+            history._record_added(logs)  # what callbacks added (nn.GradientHealth's measures)
+            if any(callback.stop_training for callback in run.callbacks):
+                history.stopped_early = True
+                break
 
 
-def _train_epoch(run: Run, shuffled: Iterable[tuple[Any, Any]], progress: _Progress) -> Logs:
+def _train_epoch(run: Run, shuffled: Iterable[tuple[Any, Any]], progress: Progress) -> Logs:
     total_loss = 0.0
     hits = seen = 0
     for i, (xb, yb) in enumerate(shuffled):
         for callback in run.callbacks:
             callback.on_batch_begin(i, {})
-        batch_loss, batch_hits = _step(run, list(xb), list(yb))
+        try:
+            batch_loss, batch_hits = _step(run, list(xb), list(yb))
+        except NonFinite as bad:
+            bad.batch = i
+            raise
         total_loss += batch_loss * len(xb)
         hits += batch_hits
         seen += len(xb)
@@ -155,15 +206,42 @@ def _train_epoch(run: Run, shuffled: Iterable[tuple[Any, Any]], progress: _Progr
 
 
 def _step(run: Run, xb: list[list[float]], yb: list[Any]) -> tuple[float, int]:
-    """One forward, backward and optimizer step; the batch's loss and hits."""
+    """One forward, backward and optimizer step; the batch's loss and hits.
+
+    With ``terminate_on_nan``, a non-finite loss or gradient raises
+    :class:`NonFinite` before the step, and non-finite weights after it are
+    put back as they were.
+    """
     preds = [run.model(x) for x in xb]
     loss = run.task.loss(preds, yb)
     if not isinstance(loss, Value):
         raise TypeError(f"the loss function must return a Value, got {type(loss).__name__}")
+    guard = run.terminate_on_nan
+    if guard and not math.isfinite(loss.data):
+        raise NonFinite("loss", loss.data)
     run.optimizer.zero_grad()
     loss.backward()
+    params = run.parameters
+    if run.clip_grad_norm is not None:
+        clip_grad_norm_(params, run.clip_grad_norm)
+    if not guard:
+        run.optimizer.step()
+        return loss.data, _hits(run.task, preds, yb)
+    # A sum is finite exactly when every term is, unless finite terms overflow it.
+    if not _all_finite([p.grad for p in params]):
+        raise NonFinite("gradient", loss.data)
+    before = [p.data for p in params]
     run.optimizer.step()
+    if not _all_finite([p.data for p in params]):
+        for p, old in zip(params, before):
+            p.data = old
+        raise NonFinite("step", loss.data)
     return loss.data, _hits(run.task, preds, yb)
+
+
+def _all_finite(numbers: list[float]) -> bool:
+    # Summing first is fast; only a non-finite sum needs the element-wise look.
+    return math.isfinite(sum(numbers)) or all(map(math.isfinite, numbers))
 
 
 def _hits(task: Task, preds: list[Any], labels: list[Any]) -> int:
@@ -182,48 +260,40 @@ def _evaluate(model: Module, task: Task, X: list[list[float]], y: list[Any]) -> 
     return logs
 
 
-# --- progress display ----------------------------------------------------------------
+# --- stopping on nan and inf ------------------------------------------------------------
 
 
-class _Progress:
-    """One tqdm bar over all batches of all epochs, with live metrics."""
+class NonFinite(Exception):
+    """Raised inside the loop when training produced nan or inf (fit catches it)."""
 
-    def __init__(self, enabled: bool, epochs: int, steps: int) -> None:
-        self.epochs = epochs
-        self.bar: Any = None
-        self.closed = False
-        self.shown: dict[str, str] = {}
-        if enabled:
-            from tqdm import tqdm
+    def __init__(self, where: str, loss: float) -> None:
+        super().__init__(where)
+        self.where = where  # 'loss', 'gradient' or 'step'
+        self.loss = loss
+        self.epoch = 0
+        self.batch = 0
 
-            self.bar = tqdm(total=epochs * steps, unit="batch", file=sys.stderr, dynamic_ncols=True)
-
-    def start_epoch(self, epoch: int) -> None:
-        if self.bar is not None:
-            self.bar.set_description(f"epoch {epoch + 1}/{self.epochs}", refresh=False)
-
-    def batch_done(self, loss: float, accuracy: float | None) -> None:
-        if self.bar is None:
-            return
-        self.shown["loss"] = f"{loss:.4f}"
-        if accuracy is not None:
-            self.shown["acc"] = f"{accuracy:.1%}"
-        self.bar.set_postfix(self.shown, refresh=False)
-        self.bar.update(1)
-
-    def end_epoch(self, logs: Mapping[str, float]) -> None:
-        if self.bar is None:
-            return
-        if "val_loss" in logs:
-            self.shown["val_loss"] = f"{logs['val_loss']:.4f}"
-        if "val_accuracy" in logs:
-            self.shown["val_acc"] = f"{logs['val_accuracy']:.1%}"
-        self.bar.set_postfix(self.shown)
-
-    def close(self) -> None:
-        if self.bar is not None and not self.closed:
-            self.closed = True
-            self.bar.close()
+    def message(self, run: Run, completed: int) -> str:
+        steps = -(-len(run.X) // run.batch_size)
+        place = f"epoch {self.epoch + 1} of {run.epochs}, batch {self.batch + 1} of {steps}"
+        what = {
+            "loss": f"the loss became {compact(self.loss)}",
+            "gradient": f"a gradient became nan or inf (the loss was {compact(self.loss)})",
+            "step": "the optimizer step made a weight nan or inf",
+        }[self.where]
+        lr = learning_rate(run.optimizer)
+        lower = "a lower learning rate" + (f" (lr is {compact(lr)} now)" if lr else "")
+        clip = (
+            f"a smaller clip_grad_norm (it is {compact(run.clip_grad_norm)})"
+            if run.clip_grad_norm is not None
+            else "gradient clipping, e.g. fit(..., clip_grad_norm=1.0)"
+        )
+        return (
+            f"Stopped training: {what} in {place}. The weights are those from before "
+            f"that step; the history holds the {completed} completed epoch"
+            f"{'' if completed == 1 else 's'}. Try {lower}, or {clip}. "
+            "(terminate_on_nan=False trains on regardless.)"
+        )
 
 
-__all__ = ["LOSSES", "fit"]
+__all__ = ["LOSSES", "NonFinite", "fit"]
