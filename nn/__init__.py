@@ -5,7 +5,8 @@ Modules (``MLP``, ``Layer``, ``Neuron``, ``Dropout``), the training loop
 checkpoints (``save``/``load``), and the submodules ``nn.optim``,
 ``nn.losses``, ``nn.init``, ``nn.data``, ``nn.metrics``, ``nn.blocks``
 (``Sequential``, ``Residual``), ``nn.callbacks``, ``nn.layers`` and
-``nn.module`` (the ``Module`` base class).
+``nn.module`` (the ``Module`` base class), ``nn.health``
+(``GradientHealth``) and ``nn.utils`` (``clip_grad_norm_``).
 """
 
 from nn import blocks, callbacks, data, init, layers, losses, metrics, optim
@@ -19,10 +20,12 @@ from nn.callbacks import (
     TargetReached,
 )
 from nn.data import make_moons
+from nn.health import GradientHealth
 from nn.layers import MLP, Dropout, Layer, Neuron
 from nn.module import Module
 from nn.serialize import CheckpointError, load, save
 from nn.train import fit
+from nn.utils import clip_grad_norm, clip_grad_norm_
 
 __all__ = [
     "MLP",
@@ -30,6 +33,7 @@ __all__ = [
     "CheckpointError",
     "Dropout",
     "EarlyStopping",
+    "GradientHealth",
     "History",
     "Layer",
     "LearningRateScheduler",
@@ -41,6 +45,8 @@ __all__ = [
     "TargetReached",
     "blocks",
     "callbacks",
+    "clip_grad_norm",
+    "clip_grad_norm_",
     "data",
     "fit",
     "init",

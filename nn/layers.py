@@ -42,6 +42,14 @@ INITIALIZERS = (
     "normal",
 )
 
+LAYER_OBSERVERS: list[Callable[[Layer, list[Value]], None]] = []
+"""Functions called with every Layer and its outputs in training mode.
+
+``fit`` installs one while a callback watches activations (for example
+``nn.GradientHealth`` counting dead ReLUs) and removes it when training
+ends; when the list is empty a layer pays one truth test per call.
+"""
+
 WeightInit = Callable[[list[list[Value]]], object]
 """A weight initialiser: fills an ``[out][in]`` matrix of Values in place."""
 
@@ -197,6 +205,9 @@ class Layer(Module):
                 out.append(n._forward(xs))
         finally:
             set_scope(outer)
+        if LAYER_OBSERVERS and self.training:
+            for observe in LAYER_OBSERVERS:
+                observe(self, out)
         return out
 
     def parameters(self) -> list[Value]:
@@ -384,4 +395,13 @@ def _torch_linear(torch: Any, layer: Layer, dtype: Any) -> Any:
     return linear
 
 
-__all__ = ["ACTIVATIONS", "INITIALIZERS", "MLP", "Dropout", "Layer", "Neuron", "WeightInit"]
+__all__ = [
+    "ACTIVATIONS",
+    "INITIALIZERS",
+    "LAYER_OBSERVERS",
+    "MLP",
+    "Dropout",
+    "Layer",
+    "Neuron",
+    "WeightInit",
+]
