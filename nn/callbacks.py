@@ -239,9 +239,9 @@ class History:
         share, saturated share), one line per layer, against the epoch.
         With ``path`` the figure is also saved there.
         """
-        from nn.health import plot_health
+        from nn._plots import plot_health
 
-        return plot_health(self, path)
+        return plot_health(self.history, self.epoch, path)
 
     def _record(self, epoch: int, logs: Logs) -> None:
         self.epoch.append(epoch)

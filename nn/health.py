@@ -32,18 +32,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 from engine import Value
 from nn._checks import check_finite, check_flag
-from nn.callbacks import Callback, History, Logs
+from nn._plots import MEASURES
+from nn.callbacks import Callback, Logs
 from nn.layers import Layer
 from nn.module import Module
 
 SATURATION = 0.97
 """|tanh| above this, or a sigmoid within 1 - SATURATION of 0 or 1, is saturated."""
-
-MEASURES = ("grad_rms", "update_ratio", "dead", "saturated")
 
 
 def layers_of(model: Module) -> list[tuple[str, Layer]]:
@@ -196,58 +194,6 @@ class GradientHealth(Callback):
 
     def __repr__(self) -> str:
         return f"GradientHealth({len(self.names)} layers)"
-
-
-def plot_health(history: History, path: str | None = None) -> Any:
-    """The four panels of ``History.plot_gradient_health`` (matplotlib)."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise ImportError(
-            "plot_gradient_health() needs matplotlib: pip install matplotlib"
-        ) from None
-    series = {m: _series(history, m) for m in MEASURES}
-    if not any(series.values()):
-        raise ValueError(
-            "this History has no gradient-health measures; "
-            "train with fit(..., callbacks=[nn.GradientHealth()])"
-        )
-    titles = {
-        "grad_rms": "gradient RMS (log scale)",
-        "update_ratio": "log10 update / data",
-        "dead": "dead ReLU share",
-        "saturated": "saturated share",
-    }
-    # A bare Figure, not pyplot: no global state, no GUI backend needed;
-    # Jupyter still shows it inline.
-    fig = Figure(figsize=(15, 3.4))
-    axes = fig.subplots(1, 4)
-    for ax, measure in zip(axes, MEASURES):
-        ax.set_title(titles[measure])
-        ax.set_xlabel("epoch")
-        for name, values in series[measure].items():
-            epochs = [e + 1 for e in history.epoch[-len(values) :]]
-            shown = [v if math.isfinite(v) else math.nan for v in values]
-            ax.plot(epochs, shown, label=name)
-        if measure == "grad_rms" and series[measure]:
-            ax.set_yscale("log")
-        if measure == "update_ratio":
-            ax.axhline(-3, color="#888888", linestyle="--", linewidth=0.8)
-        if measure in ("dead", "saturated"):
-            ax.set_ylim(-0.03, 1.03)
-        if series[measure]:
-            ax.legend(fontsize=7)
-        else:
-            ax.text(0.5, 0.5, "no such layers", ha="center", va="center", transform=ax.transAxes)
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path)
-    return fig
-
-
-def _series(history: History, measure: str) -> dict[str, list[float]]:
-    prefix = measure + "/"
-    return {k[len(prefix) :]: v for k, v in history.history.items() if k.startswith(prefix)}
 
 
 __all__ = ["MEASURES", "SATURATION", "GradientHealth", "layers_of"]

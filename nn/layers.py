@@ -19,7 +19,7 @@ from collections.abc import Set as AbstractSet
 from typing import Any, overload
 
 from engine import Value, dot, scope
-from engine.value import set_scope
+from engine.core.recording import set_scope
 from nn import init as initializers
 from nn._checks import check_int, check_probability
 from nn.module import Module, SummaryRow
