@@ -6,7 +6,8 @@ checkpoints (``save``/``load``), and the submodules ``nn.optim``,
 ``nn.losses``, ``nn.init``, ``nn.data``, ``nn.metrics``, ``nn.blocks``
 (``Sequential``, ``Residual``), ``nn.callbacks``, ``nn.layers`` and
 ``nn.module`` (the ``Module`` base class), ``nn.health``
-(``GradientHealth``) and ``nn.utils`` (``clip_grad_norm_``).
+(``GradientHealth``), ``nn.live`` (``LiveView``, a live view and training
+film) and ``nn.utils`` (``clip_grad_norm_``).
 """
 
 from nn import blocks, callbacks, data, init, layers, losses, metrics, optim
@@ -22,6 +23,7 @@ from nn.callbacks import (
 from nn.data import make_moons
 from nn.health import GradientHealth
 from nn.layers import MLP, Dropout, Layer, Neuron
+from nn.live import LiveView
 from nn.module import Module
 from nn.serialize import CheckpointError, load, save
 from nn.train import fit
@@ -37,6 +39,7 @@ __all__ = [
     "History",
     "Layer",
     "LearningRateScheduler",
+    "LiveView",
     "Module",
     "Neuron",
     "Residual",

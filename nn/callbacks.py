@@ -42,8 +42,8 @@ Logs = dict[str, float]
 
 class Callback:
     """Base class: override the hooks you need. ``fit`` sets ``model``,
-    ``optimizer`` and ``params`` (epochs, batch_size, steps, samples,
-    metrics) before ``on_train_begin``. Set ``stop_training = True`` to end
+    ``optimizer`` and ``params`` (epochs, batch_size, steps, samples, metrics,
+    verbose, loss) before ``on_train_begin``. Set ``stop_training = True`` to end
     training after the current epoch.
     """
 
@@ -57,6 +57,12 @@ class Callback:
         self.optimizer = optimizer
         self.params = params
         self.stop_training = False
+
+    def set_data(self, X: list[list[float]], y: list[Any], validation: Any) -> None:
+        """The checked training data and ``(X_val, y_val)`` (or None), before training.
+
+        Most callbacks ignore it; ``nn.LiveView`` draws the points.
+        """
 
     def on_train_begin(self, logs: Logs) -> None:
         """Before the first epoch; raise ValueError here for a bad setting."""

@@ -111,10 +111,12 @@ def fit(
             "steps": -(-len(run.X) // batch_size),  # batches per epoch, the last short
             "metrics": run.metrics,
             "verbose": verbose,
+            "loss": run.task.name,  # a named loss, or 'custom' for a function
         }
     )
     for callback in run.callbacks:
         callback.set_context(model, optimizer, history.params)
+        callback.set_data(run.X, run.y, run.validation)
     for callback in run.callbacks:
         callback.on_train_begin({})
     was_training = model.training
