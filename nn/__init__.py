@@ -12,13 +12,14 @@ from nn.blocks import Residual, Sequential
 from nn.callbacks import Stopwatch, TargetReached
 from nn.data import make_moons
 from nn.module import MLP, Dropout, Layer, Module, Neuron
-from nn.serialize import CheckpointError, load, save
+from nn.serialize import CheckpointError, CheckpointWarning, load, save
 from nn.train import Callback, EarlyStopping, History, LearningRateScheduler, fit
 
 __all__ = [
     "MLP",
     "Callback",
     "CheckpointError",
+    "CheckpointWarning",
     "Dropout",
     "EarlyStopping",
     "History",
