@@ -42,10 +42,8 @@ NOT_RECORDED = -2
 
 _new = object.__new__
 
-
-def _short(x: float) -> float:
-    """x rounded to 6 significant digits, so reprs stay one short line."""
-    return float(f"{x:.6g}")
+# Every int of smaller magnitude converts to a float (2**1024 does not).
+_BIG_INT = 2**1023
 
 
 def _node(data: float, parents: tuple[Value, ...], rule: Rule, params: tuple[Any, ...]) -> Value:
@@ -95,12 +93,12 @@ def _lift(other: Any, op: str) -> Value:
         return other
     if type(other) is float:
         return _constant(other)
-    if type(other) is int:
+    if type(other) is int and -_BIG_INT < other < _BIG_INT:
         return _constant(float(other))
     if isinstance(other, Value):
         return other
-    if isinstance(other, numbers.Real):
-        return _constant(float(other))
+    if isinstance(other, numbers.Real):  # 10**400 gets a clear error here
+        return _constant(_as_float(other, f"the operand of {op}"))
     raise TypeError(
         f"unsupported operand for {op}: Value and {type(other).__name__} "
         f"{other!r:.40}. Use a Value, an int or a float."
@@ -212,7 +210,9 @@ class Value:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={_short(self.data)}, grad={_short(self.grad)}{label})"
+        # The exact numbers (repr of a float is the shortest text that reads
+        # back as the same float): a repr never rounds behind the user's back.
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     def __float__(self) -> float:
         return self.data
@@ -278,6 +278,8 @@ class Value:
             return _apply(_POW, (self, other))
         if not isinstance(other, numbers.Real):
             _lift(other, "**")  # raises the standard message
+        if type(other) is not float:  # the exponent must fit a float (not 10**400)
+            _as_float(other, "the exponent of **")
         # A constant exponent is a parameter of the op, not a parent, exactly
         # as micrograd records ``x**2`` (its _op reads '**2').
         return _apply(_POW_CONST, (self,), (other,))
