@@ -187,6 +187,17 @@ class Value:
         self._seq = _next_seq() if children else 0
         self._scope = current_scope() if children else None
 
+    @staticmethod
+    def _unchecked(rule: Rule, operands: tuple[Any, ...], params: tuple[Any, ...] = ()) -> Value:
+        """Record ``rule`` on ``operands`` without its domain check.
+
+        For derivative graphs only (``engine.core.rules.ieee_div`` and
+        ``ieee_pow``): there a derivative may be inf where the op itself is
+        fine, as in PyTorch, and must not raise as ``1 / 0`` typed by a user does.
+        """
+        parents = tuple(_lift(o, rule.symbol or rule.name) for o in operands)
+        return _node(rule.forward(*[p.data for p in parents], *params), parents, rule, params)
+
     # --- introspection ---------------------------------------------------------
 
     @property
