@@ -32,6 +32,7 @@ from engine.core.grad import grad
 from engine.core.graph import topological_order
 from engine.core.recording import enable_grad, is_grad_enabled, no_grad, scope
 from engine.core.rules import RULES, DomainError, Rule
+from engine.core.stale import StaleGraphError, stale_nodes
 from engine.core.value import Value, dot
 from engine.core.value import sum as sum  # re-exported as engine.sum (see __all__)
 
@@ -93,6 +94,7 @@ __all__ = [
     "GraphTooLargeError",
     "GraphvizNotFoundError",
     "Rule",
+    "StaleGraphError",
     "Value",
     "backward_source",
     "dot",
@@ -105,6 +107,7 @@ __all__ = [
     "no_grad",
     "pause_gc",
     "scope",
+    "stale_nodes",
     "topological_order",
     "zero_grad",
 ]

@@ -151,8 +151,8 @@ class _ShowHelpers(ast.NodeTransformer):
             g, a, b = args
             power = ast.BinOp(a, ast.Pow(), ast.BinOp(b, ast.Sub(), ast.Constant(1)))
             return ast.BinOp(ast.BinOp(g, ast.Mult(), b), ast.Mult(), power)
-        if name == "pow_db" and len(args) == 3:  # g * out * log(a)
-            g, out, a = args
+        if name == "pow_db" and len(args) == 4:  # g * out * log(a)
+            g, out, a, _ = args
             log = ast.Call(ast.Name("log", ast.Load()), [a], [])
             return ast.BinOp(ast.BinOp(g, ast.Mult(), out), ast.Mult(), log)
         return node
