@@ -7,26 +7,42 @@ backpropagates from its output, writes the drawing (the format comes from
 the suffix: .svg, .png, .pdf, or .dot for DOT text, which needs no
 Graphviz) and prints every variable's value and gradient.
 
-Errors are one line on stderr starting with ``chainrule: error:``; a
-refused expression adds the expression and a caret under the problem. The
-exit status is 2 for usage errors (bad arguments, a refused expression,
-missing or malformed variables) and 1 for errors while computing or
-drawing (a domain error such as log of a negative, Graphviz missing, a
-graph too large, an output file that cannot be written).
+The expression may also come from standard input (``-`` in its place) or
+from a file (``--file F``), for expressions longer than a command line
+allows; the parser's limits (:data:`engine.expr.MAX_LENGTH` characters,
+:data:`engine.expr.MAX_DEPTH` levels) apply to them too, and no more than
+a few times ``MAX_LENGTH`` bytes is ever read.
+
+Errors are one line on stderr starting with ``chainrule: error:`` (an
+argument echoed in it is shortened when long); a refused expression adds
+the expression and a caret under the problem. The exit status is 2 for
+usage errors (bad arguments, a refused expression, missing or malformed
+variables) and 1 for errors while computing or drawing (a domain error
+such as log of a negative, Graphviz missing, a graph too large, an output
+file that cannot be written, a full disk behind standard output). As shell
+tools do, a closed pipe on standard output (``chainrule ... | head``) ends
+the command quietly with status 141 (128 + SIGPIPE), and Ctrl-C with 130.
+Text that the terminal's encoding cannot show is written with backslash
+escapes instead of failing.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import difflib
 import importlib
+import importlib.metadata
+import os
 import subprocess
 import sys
 import textwrap
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from engine.expr import ExpressionError, evaluate, parse_assignments
+from engine.expr import MAX_LENGTH, ExpressionError, evaluate, parse_assignments
 from engine.rules import DomainError
 from engine.value import Value
 from engine.viz import DEFAULT_MAX_NODES, GraphTooLargeError, GraphvizNotFoundError, draw_dot
@@ -35,6 +51,20 @@ __all__ = ["main"]
 
 PROG = "chainrule"
 FORMATS = ("svg", "png", "pdf", "dot")
+COMMANDS = ("draw", "explain", "steps")
+STDIN = "-"
+
+# Exit statuses besides 0, 1 and 2, as shells report a death by signal.
+EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE
+EXIT_INTERRUPTED = 128 + 2  # SIGINT
+
+# The most read from a file or standard input: MAX_LENGTH characters take
+# at most 4 bytes each in UTF-8, plus a byte-order mark and a line ending.
+MAX_INPUT_BYTES = 4 * MAX_LENGTH + 8
+
+# Echoed arguments are shortened to this many characters in error lines.
+MAX_ECHO = 120
+MAX_ERROR_LINE = 1_000
 
 # Every option of every command, and those that take a value.
 _OPTIONS = {
@@ -47,8 +77,10 @@ _OPTIONS = {
     "--max-nodes",
     "--wrt",
     "--color-by",
+    "--file",
+    "--version",
 }
-_TAKES_VALUE = {"-o", "--output", "--rankdir", "--max-nodes", "--wrt", "--color-by"}
+_TAKES_VALUE = {"-o", "--output", "--rankdir", "--max-nodes", "--wrt", "--color-by", "--file"}
 
 _EXAMPLES = """\
 examples:
@@ -57,6 +89,8 @@ examples:
   chainrule draw "sigmoid(sigmoid(sigmoid(x)))" x=3 --color-by grad -o vanishing.svg
   chainrule draw "-log(sigmoid(z))" z=0.3 -o loss.pdf
   chainrule explain "x*y + y" x=2 y=3 --wrt y
+  echo "x**2 + exp(-x)" | chainrule draw - x=0.5 -o graph.svg
+  chainrule draw --file long-expression.txt x=0.5 -o graph.svg
 """
 
 
@@ -69,11 +103,30 @@ class _Failure(Exception):
         self.status = status
 
 
+class _OutputFailed(_Failure):
+    """Standard output cannot be written (a full disk, a device error)."""
+
+
+class _BrokenPipe(Exception):
+    """Standard output was closed by its reader: end quietly."""
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but its errors are reported like every other error."""
 
     def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments: "):
+            message += _did_you_mean(message.split(": ", 1)[1].split()[0].split("=")[0], _OPTIONS)
         raise _Failure(f"{message} (see '{self.prog} --help')", 2)
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message:  # --help and --version, through the same checked output
+            _write(message.rstrip("\n"), sys.stdout if file is None else file)
+
+
+def _did_you_mean(word: str, choices: Sequence[str] | set[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _max_nodes(text: str) -> int | None:
@@ -94,15 +147,25 @@ def _build_parser() -> _Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, help_text: str) -> _Parser:
         sub: _Parser = commands.add_parser(
             name, help=help_text, description=help_text, allow_abbrev=False
         )
-        sub.add_argument("expression", help="e.g. 'tanh(x*w + b)'")
+        sub.add_argument(
+            "expression",
+            nargs="?",
+            help="e.g. 'tanh(x*w + b)'; '-' reads it from standard input",
+        )
         sub.add_argument(
             "assignments", nargs="*", metavar="NAME=VALUE", help="a value for each variable"
+        )
+        sub.add_argument(
+            "--file",
+            metavar="FILE",
+            help=f"read the expression from FILE (at most {MAX_LENGTH:,} characters)",
         )
         return sub
 
@@ -150,8 +213,59 @@ def _build_parser() -> _Parser:
 # --- the commands -------------------------------------------------------------------------
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("chainrule")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree
+        return "(not installed)"
+
+
+def _read_limited(stream: Any, where: str) -> str:
+    """At most MAX_INPUT_BYTES of ``stream``, as one line of UTF-8 text."""
+    data = stream.read(MAX_INPUT_BYTES + 1)
+    if isinstance(data, str):  # a text stream without a binary buffer
+        data = data.encode("utf-8", "surrogateescape")
+    if len(data) > MAX_INPUT_BYTES:
+        raise ExpressionError(
+            f"the expression in {where} is too long: more than {MAX_INPUT_BYTES:,} bytes, "
+            f"and the limit is {MAX_LENGTH:,} characters"
+        )
+    try:
+        text: str = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ExpressionError(
+            f"{where} is not UTF-8 text (byte {exc.start + 1} cannot be read)"
+        ) from None
+    return text.strip()  # a file ends with a line break
+
+
+def _expression(args: argparse.Namespace) -> str:
+    """The expression text, from the command line, a file or standard input."""
+    if args.file is not None:
+        if args.expression is not None:  # with --file, every positional is NAME=VALUE
+            args.assignments = [args.expression, *args.assignments]
+        try:
+            with open(args.file, "rb") as file:
+                return _read_limited(file, _shorten(args.file))
+        except OSError as exc:
+            raise _Failure(f"cannot read {args.file}: {exc.strerror or exc}", 2) from None
+    if args.expression is None:
+        raise _Failure(
+            "no expression given: write it as the first argument, '-' to read it from "
+            f"standard input, or --file FILE (see '{PROG} {args.command} --help')",
+            2,
+        )
+    if args.expression.strip() == STDIN:
+        if sys.stdin is None:
+            raise _Failure("'-' reads the expression from standard input, which is closed", 2)
+        return _read_limited(getattr(sys.stdin, "buffer", sys.stdin), "standard input")
+    text: str = args.expression
+    return text
+
+
 def _graph(args: argparse.Namespace) -> tuple[Value, dict[str, Value]]:
-    return evaluate(args.expression, parse_assignments(args.assignments))
+    text = _expression(args)
+    return evaluate(text, parse_assignments(args.assignments))
 
 
 def _number(x: float) -> str:
@@ -187,7 +301,7 @@ def _draw(args: argparse.Namespace) -> int:
     root, leaves = _graph(args)
     if not args.no_grad:
         root.backward()
-    print(_table(leaves, root, grads=not args.no_grad))
+    _write(_table(leaves, root, grads=not args.no_grad))
     try:
         graph = draw_dot(
             root,
@@ -213,7 +327,7 @@ def _draw(args: argparse.Namespace) -> int:
         output.write_bytes(data)
     except OSError as exc:
         raise _Failure(f"cannot write {args.output}: {exc.strerror or exc}", 1) from None
-    print(f"wrote {args.output}")
+    _write(f"wrote {args.output}")
     return 0
 
 
@@ -239,10 +353,14 @@ def _explain(args: argparse.Namespace) -> int:
     if explain is None:
         raise _unavailable("explain")
     root, leaves = _graph(args)
-    if args.wrt not in leaves:
+    wrt = unicodedata.normalize("NFKC", args.wrt.strip())  # as the assignments' names
+    if wrt not in leaves:
         given = ", ".join(leaves) or "none"
         raise _Failure(f"--wrt {args.wrt} is not a variable here (variables: {given})", 2)
-    print(explain(root, leaves[args.wrt]))
+    # Fill .grad, so the explanation agrees with it instead of advising
+    # Python calls that a command-line user cannot make.
+    root.backward()
+    _write(str(explain(root, leaves[wrt])))
     return 0
 
 
@@ -255,18 +373,67 @@ def _steps(args: argparse.Namespace) -> int:
         backward_steps(root, args.output)
     except OSError as exc:
         raise _Failure(f"cannot write {args.output}: {exc.strerror or exc}", 1) from None
-    print(f"wrote {args.output}")
+    _write(f"wrote {args.output}")
     return 0
 
 
 # --- running ------------------------------------------------------------------------------
 
 
+def _write(text: str, stream: Any = None) -> None:
+    """Print a line to standard output, checked: a failure is reported, never ignored.
+
+    Characters the stream cannot encode are written as backslash escapes.
+    """
+    stream = sys.stdout if stream is None else stream
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    with contextlib.suppress(LookupError):  # an encoding Python does not know: leave it be
+        text = text.encode(encoding, "backslashreplace").decode(encoding)
+    try:
+        stream.write(text + "\n")
+        stream.flush()
+    except BrokenPipeError:
+        raise _BrokenPipe from None
+    except OSError as exc:
+        raise _OutputFailed(f"cannot write the output: {exc.strerror or exc}", 1) from None
+
+
+def _abandon_stdout() -> None:
+    """Point standard output at the null device, so that the text still
+    buffered in it cannot fail again (with a traceback) when Python exits."""
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, sys.stdout.fileno())
+        finally:
+            os.close(null)
+    except (OSError, ValueError, AttributeError):  # no real file behind stdout
+        pass
+
+
+def _shorten(text: str, limit: int = MAX_ECHO) -> str:
+    """``text``, or its start and end around the number of characters left out."""
+    if len(text) <= limit:
+        return text
+    head, tail = text[: limit * 2 // 3], text[-(limit // 6) :]
+    return f"{head}...[{len(text) - len(head) - len(tail):,} more characters]...{tail}"
+
+
 def _report(message: str, detail: str = "") -> None:
     one_line = message.replace("\r", " ").replace("\n", " ")
-    print(f"{PROG}: error: {one_line}", file=sys.stderr)
-    if detail:
-        print(textwrap.indent(detail, "  "), file=sys.stderr)
+    # An echoed argument may be megabytes long: shorten every long word,
+    # then the line itself.
+    words = [_shorten(word) for word in one_line.split(" ")]
+    one_line = _shorten(" ".join(words), MAX_ERROR_LINE)
+    try:
+        print(f"{PROG}: error: {one_line}", file=sys.stderr)
+        if detail:
+            print(textwrap.indent(detail, "  "), file=sys.stderr)
+        sys.stderr.flush()
+    except (OSError, ValueError):  # stderr is gone too: the status says it all
+        pass
 
 
 def _protect_expressions(argv: Sequence[str]) -> list[str]:
@@ -274,30 +441,65 @@ def _protect_expressions(argv: Sequence[str]) -> list[str]:
 
     An item that starts with one '-' but is no option gets a leading space,
     which argparse takes as the mark of a positional argument (and which
-    the expression parser ignores). Everything after '--' is left alone.
+    the expression parser ignores). So does an item starting with '--'
+    where the expression goes ("--x" is a double negation), unless it looks
+    like a mistyped option. Everything after '--' is left alone.
     """
     protected: list[str] = []
+    positionals = 0  # the command, then the expression, then NAME=VALUE items
     for i, item in enumerate(argv):
         if item == "--":
             return protected + list(argv[i:])
-        is_value = bool(protected) and protected[-1] in _TAKES_VALUE
-        is_option = item.split("=", 1)[0] in _OPTIONS or item.startswith("-o")
-        if item[:1] == "-" and item[:2] != "--" and not is_option and not is_value:
+        if protected and protected[-1] in _TAKES_VALUE:  # an option's value
+            protected.append(item)
+            continue
+        name = item.split("=", 1)[0]
+        is_option = name in _OPTIONS or (item.startswith("-o") and item[:2] != "--")
+        # "--x" where the expression goes, and not a mistyped option
+        negation = positionals == 1 and not _did_you_mean(name, _OPTIONS)
+        if item[:1] == "-" and item != STDIN and not is_option and (item[:2] != "--" or negation):
             item = " " + item
+        if item[:1] != "-" or item == STDIN:
+            positionals += 1
         protected.append(item)
     return protected
 
 
+def _check_command(argv: Sequence[str]) -> None:
+    """Refuse an unknown command, suggesting the closest one."""
+    for item in argv:
+        if item == "--" or (item[:1] == "-" and item != STDIN):
+            if item == "--":
+                return
+            continue
+        if item not in COMMANDS:
+            raise _Failure(
+                f"unknown command {_shorten(item)!r}{_did_you_mean(item, COMMANDS)} "
+                f"(commands: {', '.join(COMMANDS)}; see '{PROG} --help')",
+                2,
+            )
+        return
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0, 1 or 2)."""
+    """Run the command line; return the exit status (0, 1, 2, 130 or 141)."""
+    try:
+        return _main(sys.argv[1:] if argv is None else list(argv))
+    except _BrokenPipe:
+        _abandon_stdout()
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: list[str]) -> int:
     parser = _build_parser()
     command = ""
     try:
+        _check_command(argv)
         try:
-            args, extra = parser.parse_known_args(
-                _protect_expressions(sys.argv[1:] if argv is None else argv)
-            )
-        except SystemExit as exc:  # --help, or argparse's own exit
+            args, extra = parser.parse_known_args(_protect_expressions(argv))
+        except SystemExit as exc:  # --help, --version, or argparse's own exit
             return exc.code if isinstance(exc.code, int) else 0
         # NAME=VALUE items may also come after the options (and after '--').
         if "--" in extra:
@@ -306,7 +508,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         stray = [item for item in extra if item.startswith("-")]
         if stray:
             raise _Failure(
-                f"unrecognized arguments: {' '.join(stray)} (see '{PROG} {args.command} --help')",
+                f"unrecognized arguments: {' '.join(stray)}"
+                f"{_did_you_mean(stray[0].split('=')[0], _OPTIONS)} "
+                f"(see '{PROG} {args.command} --help')",
                 2,
             )
         args.assignments = [*args.assignments, *extra]
@@ -314,6 +518,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.run(args)
         return status
     except _Failure as exc:
+        if isinstance(exc, _OutputFailed):
+            _abandon_stdout()
         _report(exc.message)
         return exc.status
     except ExpressionError as exc:
