@@ -41,8 +41,8 @@ CLASSIFIERS: dict[str, tuple[Callable[..., Any], int]] = {
     "circles": (make_circles, 2),
     "xor": (make_xor, 2),
     "spiral": (make_spiral, 2),
-    "spiral-3": (lambda *a, **k: make_spiral(*a, classes=3, **k), 3),
-    "spiral-5": (lambda *a, **k: make_spiral(*a, classes=5, **k), 5),
+    "spiral-3": (lambda *a, **k: make_spiral(*a, classes=3, **k), 3),  # type: ignore[misc]
+    "spiral-5": (lambda *a, **k: make_spiral(*a, classes=5, **k), 5),  # type: ignore[misc]
     "gauss": (make_gauss, 2),
 }
 ALL_GENERATORS: dict[str, Callable[..., Any]] = {
@@ -268,18 +268,18 @@ GENERATOR_ERRORS: list[tuple[Callable[[], Any], type[Exception], str]] = [
     (lambda: make_gauss(-5), ValueError, r"n must be >= 2"),
     (lambda: make_spiral(2, classes=3), ValueError, r"n must be >= 3.*classes=3"),
     (lambda: make_regression(0), ValueError, r"n must be >= 1"),
-    (lambda: make_xor(10.0), TypeError, r"n must be an int, got float"),
+    (lambda: make_xor(10.0), TypeError, r"n must be an int, got float"),  # type: ignore[arg-type]
     (lambda: make_circles(True), TypeError, r"n must be an int"),
     (lambda: make_circles(10, noise=-0.1), ValueError, r"noise must be a finite number >= 0"),
     (lambda: make_spiral(10, noise=float("nan")), ValueError, r"noise"),
     (lambda: make_gauss(10, noise=float("inf")), ValueError, r"noise"),
     (lambda: make_regression(10, noise=-1), ValueError, r"noise.*got -1"),
-    (lambda: make_xor(10, noise="0.1"), TypeError, r"noise must be a number"),
+    (lambda: make_xor(10, noise="0.1"), TypeError, r"noise must be a number"),  # type: ignore[arg-type]
     (lambda: make_circles(10, factor=1.0), ValueError, r"factor.*\[0, 1\), got 1.0"),
     (lambda: make_circles(10, factor=-0.5), ValueError, r"factor"),
-    (lambda: make_circles(10, factor="half"), TypeError, r"factor must be a number"),
+    (lambda: make_circles(10, factor="half"), TypeError, r"factor must be a number"),  # type: ignore[arg-type]
     (lambda: make_spiral(10, classes=1), ValueError, r"classes must be >= 2"),
-    (lambda: make_spiral(10, classes=2.0), TypeError, r"classes must be an int"),
+    (lambda: make_spiral(10, classes=2.0), TypeError, r"classes must be an int"),  # type: ignore[arg-type]
 ]
 
 
@@ -339,8 +339,8 @@ SPLIT_ERRORS: list[tuple[Callable[[], Any], type[Exception], str]] = [
     (lambda: train_test_split(list(range(50)), [0] * 50, 20), ValueError, r"test_size=20 / len"),
     (lambda: train_test_split([1], [1], 0.5), ValueError, r"leaves none for training"),
     (lambda: train_test_split([], [], 0.5), ValueError, r"leaves none"),
-    (lambda: train_test_split([1, 2], [1, 2], "0.5"), TypeError, r"test_size must be a number"),
-    (lambda: train_test_split(iter([1, 2]), [1, 2]), TypeError, r"X must be a list"),
+    (lambda: train_test_split([1, 2], [1, 2], "0.5"), TypeError, r"test_size must be a number"),  # type: ignore[arg-type]
+    (lambda: train_test_split(iter([1, 2]), [1, 2]), TypeError, r"X must be a list"),  # type: ignore[arg-type]
 ]
 
 
@@ -417,10 +417,10 @@ def test_batches_of_a_data_set():
 BATCH_ERRORS: list[tuple[Callable[[], Any], type[Exception], str]] = [
     (lambda: batches([1, 2, 3], [1, 2, 3], 0), ValueError, r"batch_size must be >= 1, got 0"),
     (lambda: batches([1, 2, 3], [1, 2, 3], -4), ValueError, r"batch_size must be >= 1"),
-    (lambda: batches([1, 2, 3], [1, 2, 3], 2.5), TypeError, r"batch_size must be an int"),
+    (lambda: batches([1, 2, 3], [1, 2, 3], 2.5), TypeError, r"batch_size must be an int"),  # type: ignore[arg-type]
     (lambda: batches([1, 2, 3], [1, 2, 3], True), TypeError, r"batch_size must be an int"),
     (lambda: batches([1, 2, 3], [1, 2], 2), ValueError, r"X has 3 samples but y has 2"),
-    (lambda: batches((i for i in range(3)), [1, 2, 3], 2), TypeError, r"X must be a list"),
+    (lambda: batches((i for i in range(3)), [1, 2, 3], 2), TypeError, r"X must be a list"),  # type: ignore[arg-type]
     (lambda: batches([1, 2], "ab", 2), TypeError, r"y must be a list"),
 ]
 

@@ -274,7 +274,7 @@ def test_initialises_a_layer_in_place():
     # The layer computes with the new weights (its neurons are ReLUs).
     xs = [1.0, 2.0, 3.0]
     expected = [max(0.0, sum(p.data * x for p, x in zip(n.w, xs))) for n in layer.neurons]
-    assert [o.data for o in layer(xs)] == pytest.approx(expected, rel=1e-12)
+    assert [o.data for o in layer(xs)] == pytest.approx(expected, rel=1e-12)  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("init", ALL_INITS[1:], ids=lambda f: f.__name__)
@@ -317,7 +317,7 @@ ERRORS: list[tuple[Callable[[], Any], type[Exception], str]] = [
         r"unsupported nonlin",
     ),
     (lambda: calculate_gain("Relu"), ValueError, r"unsupported nonlinearity 'Relu'.*relu"),
-    (lambda: calculate_gain("leaky_relu", "0.1"), ValueError, r"negative_slope '0.1' is not a num"),
+    (lambda: calculate_gain("leaky_relu", "0.1"), ValueError, r"negative_slope '0.1' is not a num"),  # type: ignore[arg-type]
     (lambda: calculate_gain("leaky_relu", True), ValueError, r"not a number"),
     (lambda: xavier_uniform_([]), ValueError, r"empty list"),
     (lambda: zeros_([]), ValueError, r"empty list.*flat list of Values"),
@@ -328,12 +328,12 @@ ERRORS: list[tuple[Callable[[], Any], type[Exception], str]] = [
         r"ragged matrix: row 1 has 1 entries but row 0 has 2",
     ),
     (lambda: kaiming_normal_([[v], [v, v]]), ValueError, r"kaiming_normal_: ragged"),
-    (lambda: fan_in_and_fan_out([v, v]), ValueError, r"got a flat list; for a bias use zeros_"),
-    (lambda: xavier_normal_([v, v]), ValueError, r"xavier_normal_: .*flat list"),
-    (lambda: uniform_([[v, 1.0]]), TypeError, r"w\[0\]\[1\] is a float, not a Value"),
-    (lambda: uniform_([v, [v]]), TypeError, r"row 0 must be a list of Values"),
-    (lambda: zeros_(v), TypeError, r"needs a list of rows of Values"),
-    (lambda: zeros_("abc"), TypeError, r"needs a list of rows"),
+    (lambda: fan_in_and_fan_out([v, v]), ValueError, r"got a flat list; for a bias use zeros_"),  # type: ignore[list-item]
+    (lambda: xavier_normal_([v, v]), ValueError, r"xavier_normal_: .*flat list"),  # type: ignore[list-item]
+    (lambda: uniform_([[v, 1.0]]), TypeError, r"w\[0\]\[1\] is a float, not a Value"),  # type: ignore[type-var]
+    (lambda: uniform_([v, [v]]), TypeError, r"row 0 must be a list of Values"),  # type: ignore[type-var]
+    (lambda: zeros_(v), TypeError, r"needs a list of rows of Values"),  # type: ignore[type-var]
+    (lambda: zeros_("abc"), TypeError, r"needs a list of rows"),  # type: ignore[type-var]
     (lambda: uniform_(matrix(2, 2), 1.0, -1.0), ValueError, r"a <= b, got a=1.0 and b=-1.0"),
     (lambda: normal_(matrix(2, 2), std=-1.0), ValueError, r"std must be >= 0, got -1.0"),
 ]

@@ -223,7 +223,7 @@ def test_hinge_is_micrograds_loss():
     scores = [Value(s) for s in (0.3, -2.0, 1.0, 4.0)]
     ys = [1, 1, 1, -1]
     micrograd_style = sum((1 + -y * s).relu() for y, s in zip(ys, scores)) * (1.0 / len(ys))
-    assert hinge_loss(scores, ys).data == pytest.approx(micrograd_style.data, rel=TOL)
+    assert hinge_loss(scores, ys).data == pytest.approx(micrograd_style.data, rel=TOL)  # type: ignore[union-attr]
     # At the margin exactly relu'(0) = 0, as in torch and micrograd.
     s = Value(1.0)
     hinge_loss(s, 1).backward()
@@ -373,7 +373,7 @@ ERRORS: list[tuple[Callable[[], Any], type[Exception], str]] = [
     # class indices
     (lambda: cross_entropy(v, 2), ValueError, r"target = 2 is not a class index.*0 \.\. 1"),
     (lambda: cross_entropy(v, -1), ValueError, r"target = -1 is not a class index"),
-    (lambda: cross_entropy(v, 1.0), TypeError, r"class index \(an int\), got float"),
+    (lambda: cross_entropy(v, 1.0), TypeError, r"class index \(an int\), got float"),  # type: ignore[arg-type]
     (lambda: cross_entropy(v, True), TypeError, r"class index \(an int\), got bool"),
     (lambda: cross_entropy([], 0), ValueError, r"no logits"),
     (lambda: cross_entropy(v, [0, 1]), ValueError, r"logits of one sample but 2 targets.*batch"),
@@ -382,14 +382,14 @@ ERRORS: list[tuple[Callable[[], Any], type[Exception], str]] = [
     (lambda: cross_entropy([v, v], 0), ValueError, r"single target.*one class index per sample"),
     (lambda: cross_entropy([v, [*v, v[0]]], [0, 0]), ValueError, r"logits\[1\] has 3 classes"),
     # types
-    (lambda: mse_loss(v, [Value(1.0), 2.0]), TypeError, r"targets\[0\] is a Value.*\.data"),
-    (lambda: mse_loss("ab", [1, 2]), TypeError, r"preds must be a Value, a number or a list"),
-    (lambda: mse_loss([None], [1]), TypeError, r"preds\[0\] is a NoneType"),
-    (lambda: mse_loss(v, None), TypeError, r"targets must be a number or a list"),
-    (lambda: mse_loss(v, ["1", 2]), TypeError, r"targets\[0\] is a str"),
+    (lambda: mse_loss(v, [Value(1.0), 2.0]), TypeError, r"targets\[0\] is a Value.*\.data"),  # type: ignore[list-item]
+    (lambda: mse_loss("ab", [1, 2]), TypeError, r"preds must be a Value, a number or a list"),  # type: ignore[arg-type]
+    (lambda: mse_loss([None], [1]), TypeError, r"preds\[0\] is a NoneType"),  # type: ignore[list-item]
+    (lambda: mse_loss(v, None), TypeError, r"targets must be a number or a list"),  # type: ignore[arg-type]
+    (lambda: mse_loss(v, ["1", 2]), TypeError, r"targets\[0\] is a str"),  # type: ignore[list-item]
     # penalties
     (lambda: l2_penalty([]), ValueError, r"no parameters.*model.parameters\(\)"),
-    (lambda: l1_penalty([1.0, 2.0]), TypeError, r"params\[0\] is a float"),
+    (lambda: l1_penalty([1.0, 2.0]), TypeError, r"params\[0\] is a float"),  # type: ignore[list-item]
 ]
 
 

@@ -22,7 +22,7 @@ torch = require_torch()
 
 # The higher-order tests cost more per example: half of the profile's budget
 # (50 by default; the "explore" profile in conftest raises it).
-HALF = max(1, settings.default.max_examples // 2)
+HALF = max(1, settings.default.max_examples // 2)  # type: ignore[union-attr]
 
 
 def _torch_sum(ts: list[Any]) -> Any:
