@@ -469,9 +469,7 @@ def explain(
     lines.append("")
     lines += _total_lines(graph, terms, total, target)
     lines += _grad_status(wrt, total, graph.name(wrt), fmt)
-    return Explanation(
-        "\n".join(lines), total=total, path_count=_count_value(n_paths), terms=terms
-    )
+    return Explanation("\n".join(lines), total=total, path_count=_count_value(n_paths), terms=terms)
 
 
 def _unrelated(root: Value, wrt: Value, total: float, fmt: Any) -> Explanation:

@@ -202,7 +202,6 @@ def short_forward_text(node: Value, names: dict[Value, str], limit: int = 70) ->
     return " + ".join([*terms[:2], "...", terms[-1]])
 
 
-
 # --- formulas as syntax trees ---------------------------------------------------------------
 
 
