@@ -29,7 +29,6 @@ escapes instead of failing.
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib.metadata
 import subprocess
 import sys
@@ -38,6 +37,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from engine.cli.arguments import (
+    OPTIONS,
+    STDIN,
+    check_command,
+    did_you_mean,
+    protect_expressions,
+)
 from engine.cli.expr import MAX_LENGTH, ExpressionError, evaluate, parse_assignments
 from engine.cli.streams import (
     EXIT_BROKEN_PIPE,
@@ -61,25 +67,6 @@ from engine.viz.steps import backward_steps
 __all__ = ["main"]
 
 FORMATS = ("svg", "png", "pdf", "dot")
-COMMANDS = ("draw", "explain", "steps")
-STDIN = "-"
-
-# Every option of every command, and those that take a value.
-_OPTIONS = {
-    "-h",
-    "--help",
-    "-o",
-    "--output",
-    "--rankdir",
-    "--no-grad",
-    "--max-nodes",
-    "--wrt",
-    "--color-by",
-    "--file",
-    "--version",
-}
-_TAKES_VALUE = {"-o", "--output", "--rankdir", "--max-nodes", "--wrt", "--color-by", "--file"}
-
 _EXAMPLES = """\
 examples:
   chainrule draw "tanh(x*w1 + y*w2 + b)" x=2 y=0 w1=-3 w2=1 b=6.8813735870195432 -o neuron.svg
@@ -97,17 +84,12 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         if message.startswith("unrecognized arguments: "):
-            message += _did_you_mean(message.split(": ", 1)[1].split()[0].split("=")[0], _OPTIONS)
+            message += did_you_mean(message.split(": ", 1)[1].split()[0].split("=")[0], OPTIONS)
         raise Failure(f"{message} (see '{self.prog} --help')", 2)
 
     def _print_message(self, message: str, file: Any = None) -> None:
         if message:  # --help and --version, through the same checked output
             write(message.rstrip("\n"), sys.stdout if file is None else file)
-
-
-def _did_you_mean(word: str, choices: Sequence[str] | set[str]) -> str:
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _max_nodes(text: str) -> int | None:
@@ -319,51 +301,6 @@ def _steps(args: argparse.Namespace) -> int:
 # --- running ------------------------------------------------------------------------------
 
 
-def _protect_expressions(argv: Sequence[str]) -> list[str]:
-    """Keep argparse from reading an expression like "-log(p)" as an option.
-
-    An item that starts with one '-' but is no option gets a leading space,
-    which argparse takes as the mark of a positional argument (and which
-    the expression parser ignores). So does an item starting with '--'
-    where the expression goes ("--x" is a double negation), unless it looks
-    like a mistyped option. Everything after '--' is left alone.
-    """
-    protected: list[str] = []
-    positionals = 0  # the command, then the expression, then NAME=VALUE items
-    for i, item in enumerate(argv):
-        if item == "--":
-            return protected + list(argv[i:])
-        if protected and protected[-1] in _TAKES_VALUE:  # an option's value
-            protected.append(item)
-            continue
-        name = item.split("=", 1)[0]
-        is_option = name in _OPTIONS or (item.startswith("-o") and item[:2] != "--")
-        # "--x" where the expression goes, and not a mistyped option
-        negation = positionals == 1 and not _did_you_mean(name, _OPTIONS)
-        if item[:1] == "-" and item != STDIN and not is_option and (item[:2] != "--" or negation):
-            item = " " + item
-        if item[:1] != "-" or item == STDIN:
-            positionals += 1
-        protected.append(item)
-    return protected
-
-
-def _check_command(argv: Sequence[str]) -> None:
-    """Refuse an unknown command, suggesting the closest one."""
-    for item in argv:
-        if item == "--" or (item[:1] == "-" and item != STDIN):
-            if item == "--":
-                return
-            continue
-        if item not in COMMANDS:
-            raise Failure(
-                f"unknown command {shorten(item)!r}{_did_you_mean(item, COMMANDS)} "
-                f"(commands: {', '.join(COMMANDS)}; see '{PROG} --help')",
-                2,
-            )
-        return
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0, 1, 2, 130 or 141)."""
     try:
@@ -379,9 +316,9 @@ def _main(argv: list[str]) -> int:
     parser = _build_parser()
     command = ""
     try:
-        _check_command(argv)
+        check_command(argv)
         try:
-            args, extra = parser.parse_known_args(_protect_expressions(argv))
+            args, extra = parser.parse_known_args(protect_expressions(argv))
         except SystemExit as exc:  # --help, --version, or argparse's own exit
             return exc.code if isinstance(exc.code, int) else 0
         # NAME=VALUE items may also come after the options (and after '--').
@@ -392,7 +329,7 @@ def _main(argv: list[str]) -> int:
         if stray:
             raise Failure(
                 f"unrecognized arguments: {' '.join(stray)}"
-                f"{_did_you_mean(stray[0].split('=')[0], _OPTIONS)} "
+                f"{did_you_mean(stray[0].split('=')[0], OPTIONS)} "
                 f"(see '{PROG} {args.command} --help')",
                 2,
             )

@@ -41,7 +41,6 @@ from __future__ import annotations
 import ast
 import html
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +49,15 @@ from engine.core.codegen import HELPERS
 from engine.core.grad import grad
 from engine.core.graph import GraphTooLargeError, refuse_larger_than, values_in_order
 from engine.core.value import CONSTANT, Value
+from engine.teach.paths import (
+    Count,
+    Edge,
+    all_paths,
+    count_text,
+    count_value,
+    path_counts,
+    too_many,
+)
 from engine.teach.replay import replay_backward
 from engine.teach.source import (
     FoldConstants,
@@ -64,11 +72,6 @@ from engine.teach.source import (
 __all__ = ["DEFAULT_MAX_NODES", "Explanation", "GraphTooLargeError", "explain"]
 
 DEFAULT_MAX_NODES = 10_000
-
-# Path counts are exact ints up to this; beyond, each is kept as its
-# base-2 logarithm (a float), so counting stays linear however many
-# paths a graph has (a chain of y = y + y doubles them at every step).
-_EXACT_COUNTS = 2**256
 
 
 class Explanation(str):
@@ -203,30 +206,18 @@ class _DropOnes(ast.NodeTransformer):
         return node
 
 
-@dataclass(frozen=True)
-class _Edge:
-    """One edge parent -> node of the graph: node's ``index``-th parent."""
-
-    node: Value
-    index: int
-
-    @property
-    def parent(self) -> Value:
-        return self.node._prev[self.index]
-
-
 @dataclass
 class _Graph:
     root: Value
     wrt: Value
     names: dict[Value, str]
     fmt: Any  # float -> str
-    locals_: dict[_Edge, float] = field(default_factory=dict)
+    locals_: dict[Edge, float] = field(default_factory=dict)
     # Per node, computed once: a wide node (a sum of thousands) is met once
     # per parent, and recomputing these each time would be quadratic.
     _edge_names: dict[Value, list[str]] = field(default_factory=dict)
     _forward: dict[Value, str] = field(default_factory=dict)
-    _formulas: dict[_Edge, tuple[str, str]] = field(default_factory=dict)
+    _formulas: dict[Edge, tuple[str, str]] = field(default_factory=dict)
 
     def name(self, value: Value) -> str:
         return self.names[value]
@@ -234,7 +225,7 @@ class _Graph:
     def d(self, top: Value, bottom: Value) -> str:
         return f"d{self.name(top)}/d{self.name(bottom)}"
 
-    def edge_name(self, edge: _Edge) -> str:
+    def edge_name(self, edge: Edge) -> str:
         """``de/da``, or ``dc/db#2`` for the second use of ``b`` in ``c``."""
         names = self._edge_names.get(edge.node)
         if names is None:
@@ -248,7 +239,7 @@ class _Graph:
             text = self._forward[node] = short_forward_text(node, self.names)
         return text
 
-    def local(self, edge: _Edge) -> float:
+    def local(self, edge: Edge) -> float:
         """The edge's local derivative: the rule's formula with g = 1."""
         if edge not in self.locals_:
             node = edge.node
@@ -256,16 +247,16 @@ class _Graph:
             assert rule is not None
             xs = [p.data for p in node._prev]
             for i, d in enumerate(rule.vjp(1.0, node.data, *xs, *node._ctx)):
-                self.locals_[_Edge(node, i)] = float(d)
+                self.locals_[Edge(node, i)] = float(d)
         return self.locals_[edge]
 
-    def formula(self, edge: _Edge) -> tuple[str, str]:
+    def formula(self, edge: Edge) -> tuple[str, str]:
         """The local derivative as a formula, and the condition it depends on."""
         if edge not in self._formulas:
             self._formulas[edge] = self._formula(edge)
         return self._formulas[edge]
 
-    def _formula(self, edge: _Edge) -> tuple[str, str]:
+    def _formula(self, edge: Edge) -> tuple[str, str]:
         node = edge.node
         rule = node._rule
         assert rule is not None
@@ -322,83 +313,6 @@ def _formatter(precision: int | None) -> Any:
     return lambda x: f"{x:.{precision}g}"
 
 
-# --- paths ------------------------------------------------------------------------------------
-
-
-# A path count: an exact int, or (past _EXACT_COUNTS) a float holding log2 of it.
-_Count = int | float
-
-
-def _log2(count: _Count) -> float:
-    return count if isinstance(count, float) else math.log2(count)
-
-
-def _path_counts(order: list[Value], wrt: Value) -> dict[Value, _Count]:
-    """For every value, how many paths lead from ``wrt`` up to it (see _Count)."""
-    counts: dict[Value, _Count] = {}
-    for value in order:
-        if value is wrt:
-            counts[value] = 1
-            continue
-        parents = [counts[p] for p in value._prev]
-        if all(isinstance(c, int) for c in parents):
-            exact = sum(parents)
-            if exact < _EXACT_COUNTS:
-                counts[value] = exact
-                continue
-        logs = [_log2(c) for c in parents if c]
-        top = max(logs)
-        counts[value] = top + math.log2(math.fsum(2.0 ** (x - top) for x in logs))
-    return counts
-
-
-def _too_many(count: _Count, limit: int) -> bool:
-    return isinstance(count, float) or count > limit
-
-
-def _count_text(count: _Count) -> str:
-    """``1,234``, or for a huge count its power of ten: ``about 1.3 x 10^4515``."""
-    if isinstance(count, int) and count < 10**15:
-        return f"{count:,}"
-    log10 = _log2(count) * math.log10(2.0)
-    exponent = math.floor(log10)
-    mantissa = 10.0 ** (log10 - exponent)
-    if round(mantissa, 1) >= 10.0:  # 9.96 would show as 10.0
-        mantissa, exponent = mantissa / 10.0, exponent + 1
-    return f"about {mantissa:.1f} x 10^{exponent:,}"
-
-
-def _count_value(count: _Count) -> int | float:
-    """The count for Explanation.path_count: exact, or a float (inf if too large)."""
-    if isinstance(count, int):
-        return count
-    return 2.0**count if count < 1024 else math.inf
-
-
-def _paths(root: Value, wrt: Value, counts: dict[Value, _Count]) -> Iterator[list[_Edge]]:
-    """Every path from ``root`` down to ``wrt``, first parents first.
-
-    A path is kept as a linked list of (edge, rest) pairs while it grows,
-    so a step costs O(1) however long the path is (copying a list at each
-    step would make one long chain quadratic).
-    """
-    Link = tuple[_Edge, "Any"] | None
-    stack: list[tuple[Value, Link]] = [(root, None)]
-    while stack:
-        node, link = stack.pop()
-        if node is wrt:
-            path: list[_Edge] = []
-            while link is not None:
-                edge, link = link
-                path.append(edge)
-            path.reverse()
-            yield path
-            continue
-        for i in reversed(range(len(node._prev))):
-            if counts[node._prev[i]]:
-                stack.append((node._prev[i], (_Edge(node, i), link)))
-
-
 # --- the explanation --------------------------------------------------------------------------
 
 
@@ -446,7 +360,7 @@ def explain(
         return _unrelated(root, wrt, total, fmt)
 
     graph = _Graph(root, wrt, variable_names(root), fmt)
-    counts = _path_counts(order, wrt)
+    counts = path_counts(order, wrt)
     n_paths = counts[root]
     on_path = [v for v in order if counts[v]]
     target = graph.d(root, wrt)
@@ -458,7 +372,7 @@ def explain(
     if wrt is root:
         lines += _graph_section(graph, on_path)
         lines.append(f"{target} = 1: an output with respect to itself is the backward seed.")
-    elif not _too_many(n_paths, max_paths):
+    elif not too_many(n_paths, max_paths):
         assert isinstance(n_paths, int)
         lines += _graph_section(graph, on_path)
         section, terms = _paths_section(graph, counts, n_paths, target)
@@ -469,7 +383,7 @@ def explain(
     lines.append("")
     lines += _total_lines(graph, terms, total, target)
     lines += _grad_status(wrt, total, graph.name(wrt), fmt)
-    return Explanation("\n".join(lines), total=total, path_count=_count_value(n_paths), terms=terms)
+    return Explanation("\n".join(lines), total=total, path_count=count_value(n_paths), terms=terms)
 
 
 def _unrelated(root: Value, wrt: Value, total: float, fmt: Any) -> Explanation:
@@ -499,9 +413,9 @@ def _graph_section(graph: _Graph, on_path: list[Value]) -> list[str]:
 
 
 def _paths_section(
-    graph: _Graph, counts: dict[Value, _Count], n_paths: int, target: str
+    graph: _Graph, counts: dict[Value, Count], n_paths: int, target: str
 ) -> tuple[list[str], tuple[float, ...]]:
-    paths = list(_paths(graph.root, graph.wrt, counts))
+    paths = list(all_paths(graph.root, graph.wrt, counts))
     edges = list(dict.fromkeys(e for path in paths for e in path))  # once each, in order
     edges.sort(key=lambda e: (-e.node._seq, e.index))  # from the output down
     lines = ["Local derivatives (each op's rule with the incoming gradient g = 1):"]
@@ -551,18 +465,18 @@ def _paths_section(
 
 
 def _accumulation_section(
-    graph: _Graph, on_path: set[Value], n_paths: _Count, max_paths: int
+    graph: _Graph, on_path: set[Value], n_paths: Count, max_paths: int
 ) -> list[str]:
     steps, grads = replay_backward(graph.root)
     out = graph.name(graph.root)
-    received: dict[Value, list[tuple[Value, _Edge, float, float]]] = {}
+    received: dict[Value, list[tuple[Value, Edge, float, float]]] = {}
     for step in steps:
         for t in step.transfers:
             if t.parent in on_path:
-                entry = (step.node, _Edge(step.node, t.index), step.g, t.amount)
+                entry = (step.node, Edge(step.node, t.index), step.g, t.amount)
                 received.setdefault(t.parent, []).append(entry)
     lines = [
-        f"{_count_text(n_paths)} {'path leads' if n_paths == 1 else 'paths lead'} from "
+        f"{count_text(n_paths)} {'path leads' if n_paths == 1 else 'paths lead'} from "
         f"{graph.name(graph.wrt)} to {out}, more than max_paths={max_paths}, "
         f"so {'it is' if n_paths == 1 else 'they are'} not listed one by one.",
         "The backward pass adds up the same products without listing paths: it visits",
