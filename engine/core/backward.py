@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, cast
 from engine.core import float_pass as _generated
 from engine.core.convert import as_float
 from engine.core.graph import topological_order
+from engine.core.recording import NOT_RECORDED
 
 if TYPE_CHECKING:  # value.py imports this module, so Value is for the type checker only
     from engine.core.value import Value
@@ -33,6 +34,13 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     """
     seed = as_float(gradient, "backward(gradient)")
     order = topological_order(root)
+    if not order and root._seq == NOT_RECORDED:
+        raise RuntimeError(
+            f"backward() on {root!r}, which was computed while recording was off "
+            "(inside no_grad()), so it has no graph to pass gradients through. "
+            "Compute it outside no_grad(), or inside enable_grad(). (A generator "
+            "paused inside `with no_grad():` turns recording off for its caller too.)"
+        )
     if not order:
         root.grad += seed
         return
