@@ -12,7 +12,9 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from tests.strategies import ARITY, INT_EXPONENTS, OPS, REAL_EXPONENTS, SLOPES, Program, Step
+from engine import RULES
+from tests.oracle import ORACLE
+from tests.strategies import OPS, Program, Step
 
 # --- random programs (the graphs of tests/strategies.py, from random.Random) -------------
 
@@ -31,30 +33,27 @@ def random_program(
     steps: list[Step] = []
     for op in ops:
         n_nodes = len(xs) + len(steps)
-        arity = ARITY[op]
-        if op == "sum":
+        rule = RULES[op]
+        if rule.shape == "each":
             arity = rng.randint(1, 4)
-        elif op == "dot":
+        elif rule.shape == "pairs":
             arity = 2 * rng.randint(1, 3) + rng.randint(0, 1)
+        else:
+            arity = len(rule.args)
         args = tuple(rng.randrange(n_nodes) for _ in range(arity))
-        param: float | None = None
-        if op == "pow_const":
-            param = rng.choice(INT_EXPONENTS + REAL_EXPONENTS)
-        elif op == "leaky_relu":
-            param = rng.choice(SLOPES)
-        steps.append(Step(op, args, param))
+        steps.append(Step(op, args, rng.choice(ORACLE[op].params)))
     return Program(xs, tuple(steps))
 
 
 def program_to_json(program: Program) -> dict[str, Any]:
     return {
         "inputs": list(program.inputs),
-        "steps": [[s.op, list(s.args), s.param] for s in program.steps],
+        "steps": [[s.op, list(s.args), list(s.params)] for s in program.steps],
     }
 
 
 def program_from_json(data: dict[str, Any]) -> Program:
-    steps = tuple(Step(op, tuple(args), param) for op, args, param in data["steps"])
+    steps = tuple(Step(op, tuple(args), tuple(params)) for op, args, params in data["steps"])
     return Program(tuple(data["inputs"]), steps)
 
 

@@ -133,20 +133,7 @@ class _Recorder:
 
     def backend(self) -> Backend:
         torch = self.torch
-
-        def total(ts: list[Any]) -> Any:
-            out = ts[0]
-            for t in ts[1:]:
-                out = out + t
-            return out
-
-        def dot(ws: list[Any], xs: list[Any], bias: Any) -> Any:
-            out = bias if bias is not None else torch.zeros((), dtype=torch.float64)
-            for w, x in zip(ws, xs):
-                out = out + w * x
-            return out
-
-        return Backend(lambda x, slope: torch.nn.functional.leaky_relu(x, slope), total, dot)
+        return Backend(lambda op, xs, params: ORACLE[op].torch_call(torch, xs, params))
 
     def build(self, program: Program) -> tuple[list[Any], Any]:
         leaves = [self.t64(x, requires_grad=True) for x in program.inputs]
