@@ -128,7 +128,8 @@ def _build_parser() -> _Parser:
         sub.add_argument(
             "--file",
             metavar="FILE",
-            help=f"read the expression from FILE (at most {MAX_LENGTH:,} characters)",
+            help=f"read the expression from FILE ('-': standard input; at most {MAX_LENGTH:,} "
+            "characters, on one line)",
         )
         return sub
 
@@ -188,6 +189,8 @@ def _expression(args: argparse.Namespace) -> str:
     if args.file is not None:
         if args.expression is not None:  # with --file, every positional is NAME=VALUE
             args.assignments = [args.expression, *args.assignments]
+        if args.file == STDIN:
+            return _stdin_expression()
         try:
             with open(args.file, "rb") as file:
                 return read_limited(file, shorten(args.file))
@@ -200,11 +203,15 @@ def _expression(args: argparse.Namespace) -> str:
             2,
         )
     if args.expression.strip() == STDIN:
-        if sys.stdin is None:
-            raise Failure("'-' reads the expression from standard input, which is closed", 2)
-        return read_limited(getattr(sys.stdin, "buffer", sys.stdin), "standard input")
+        return _stdin_expression()
     text: str = args.expression
     return text
+
+
+def _stdin_expression() -> str:
+    if sys.stdin is None:
+        raise Failure("'-' reads the expression from standard input, which is closed", 2)
+    return read_limited(getattr(sys.stdin, "buffer", sys.stdin), "standard input")
 
 
 def _graph(args: argparse.Namespace) -> tuple[Value, dict[str, Value]]:

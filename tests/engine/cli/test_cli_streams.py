@@ -79,6 +79,10 @@ def test_expression_from_standard_input(
     assert (status, err) == (0, "")
     assert out.splitlines()[1].split() == ["x", "2", "3"]
     assert output.exists()
+    use_stdin(monkeypatch, b"x * y")
+    status, out, err = run(capsys, "draw", "--file", "-", "x=2", "y=3", "-o", str(output))
+    assert (status, err) == (0, "")
+    assert out.splitlines()[2].split() == ["y", "3", "2"]
 
 
 def test_expression_from_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
