@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any, TypeAlias, TypeVar, overload
 
 from engine import Value
-from nn.module import ACTIVATIONS, MLP, Layer, Module, Neuron
+from nn.layers import ACTIVATIONS, MLP, Layer, Neuron
+from nn.module import Module
 
 FORMAT = "chainrule-checkpoint"
 VERSION = 1
