@@ -45,6 +45,7 @@ from nn.optim import (
     RMSprop,
     StepLR,
 )
+from nn.utils import clip_grad_norm_
 from tests.torch_oracle import cases as inputs
 from tests.torch_oracle import load
 
@@ -193,6 +194,39 @@ def test_argument_errors_say_what_torch_says() -> None:
         kw = inputs.from_json_kwargs(entry["kw"])
         with pytest.raises(ValueError, match=re.escape(entry["message"])):
             OPTIMIZERS[entry["optimizer"]](params(), **kw)
+
+
+# --- gradient clipping ------------------------------------------------------------------
+
+
+def _same_or_both_nan(a: float, b: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == pytest.approx(b, rel=1e-12, abs=1e-300)
+
+
+def test_clip_grad_norm_matches_recorded_torch() -> None:
+    recorded = load("clip")
+    assert len(recorded["cases"]) == len(inputs.CLIP_CASES)
+    for case in recorded["cases"]:
+        params = [Value(0.5) for _ in case["grads"]]
+        for p, g in zip(params, case["grads"]):
+            p.grad = g
+        total = clip_grad_norm_(params, case["max_norm"], case["norm_type"])
+        what = (case["max_norm"], case["norm_type"])
+        assert _same_or_both_nan(total, case["total"]), (what, total, case["total"])
+        clipped = [p.grad for p in params]
+        assert all(map(_same_or_both_nan, clipped, case["clipped"])), what
+
+
+def test_clip_refuses_nonfinite_gradients_as_recorded_torch_does() -> None:
+    for entry in load("clip")["nonfinite"]:
+        params = [Value(0.5) for _ in entry["grads"]]
+        for p, g in zip(params, entry["grads"]):
+            p.grad = g
+        with pytest.raises(RuntimeError) as info:
+            clip_grad_norm_(params, 1.0, error_if_nonfinite=True)
+        assert str(info.value) == entry["message"]
 
 
 # --- initialisation ---------------------------------------------------------------------

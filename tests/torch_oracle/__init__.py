@@ -4,8 +4,9 @@
 input the oracle tests use and writes one JSON file per area next to this
 module: ``rules.json`` (each derivative rule), ``programs.json`` (random
 graphs, to third order), ``losses.json``, ``optim.json`` (trajectories,
-state buffers, scheduler rates, defaults, error messages), ``init.json``
-and ``nn.json`` (MLPs forward and backward).
+state buffers, scheduler rates, defaults, error messages), ``clip.json``
+(gradient clipping), ``init.json`` and ``nn.json`` (MLPs forward and
+backward).
 
 Each file holds the inputs as well as torch's outputs, so a recorded test
 needs nothing but the file and chainrule. Floats are written by ``repr``,
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("rules", "programs", "losses", "optim", "init", "nn")
+SECTIONS = ("rules", "programs", "losses", "optim", "clip", "init", "nn")
 
 
 def path(section: str) -> Path:

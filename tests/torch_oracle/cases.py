@@ -343,6 +343,39 @@ def from_json_kwargs(kw: dict[str, Any]) -> dict[str, Any]:
     return {k: tuple(v) if k == "betas" else v for k, v in kw.items()}
 
 
+# --- gradient clipping ------------------------------------------------------------------
+
+
+def clip_grads(seed: int, n: int, scale: float, zeros: int = 0) -> list[float]:
+    rng = random.Random(seed)
+    grads = [rng.gauss(0.0, scale) for _ in range(n)]
+    for i in range(zeros):
+        grads[i] = 0.0
+    return grads
+
+
+# (gradients, max_norm, norm_type)
+CLIP_CASES: list[tuple[list[float], float, float]] = [
+    (clip_grads(0, 20, 3.0), 1.0, 2.0),  # clipped
+    (clip_grads(1, 20, 0.01), 1.0, 2.0),  # under the limit: unchanged
+    (clip_grads(2, 50, 1.0), 0.5, math.inf),
+    (clip_grads(3, 50, 1.0, zeros=5), 0.5, -math.inf),
+    (clip_grads(4, 30, 2.0, zeros=7), 3.0, 0.0),
+    (clip_grads(5, 30, 2.0), 2.0, 1.0),
+    (clip_grads(6, 30, 2.0), 2.0, 3.0),
+    (clip_grads(7, 30, 2.0), 2.0, 0.5),
+    (clip_grads(8, 30, 2.0), 2.0, -1.5),
+    (clip_grads(9, 30, 2.0, zeros=2), 2.0, -2.0),
+    ([0.0, 0.0, 0.0], 1.0, 2.0),
+    ([1e200, 1e200], 1.0, 2.0),  # the sum of squares overflows: norm inf
+    ([1.0, math.inf, -2.0], 1.0, 2.0),
+    ([1.0, math.nan, -2.0], 1.0, 2.0),
+    ([1.0, math.nan, -2.0], 1.0, math.inf),
+]
+# gradients that error_if_nonfinite=True refuses
+CLIP_NONFINITE: list[list[float]] = [[1.0, math.inf, 2.0], [1.0, math.nan, 2.0]]
+
+
 # --- initialisation --------------------------------------------------------------------------
 
 INIT_SHAPE = (200, 300)  # out, in

@@ -277,6 +277,40 @@ class _Recorder:
             "refusals": refusals,
         }
 
+    # --- gradient clipping ---------------------------------------------------------------
+
+    def clip_case(self, grads: list[float], *args: Any, **kwargs: Any) -> tuple[float, list[float]]:
+        torch = self.torch
+        # One tensor per scalar parameter, as chainrule's parameters are scalars.
+        params = [torch.zeros(1, dtype=torch.float64, requires_grad=True) for _ in grads]
+        for p, g in zip(params, grads):
+            p.grad = self.t64([g])
+        total = torch.nn.utils.clip_grad_norm_(params, *args, **kwargs)
+        return float(total), [float(p.grad[0]) for p in params]
+
+    def clip(self) -> dict[str, Any]:
+        cases = []
+        for grads, max_norm, norm_type in inputs.CLIP_CASES:
+            total, clipped = self.clip_case(grads, max_norm, norm_type)
+            cases.append(
+                {
+                    "grads": grads,
+                    "max_norm": max_norm,
+                    "norm_type": norm_type,
+                    "total": total,
+                    "clipped": clipped,
+                }
+            )
+        refusals = []
+        for grads in inputs.CLIP_NONFINITE:
+            try:
+                self.clip_case(grads, 1.0, error_if_nonfinite=True)
+            except RuntimeError as exc:
+                refusals.append({"grads": grads, "message": str(exc)})
+            else:
+                raise AssertionError(f"torch clipped the non-finite gradients {grads}")
+        return {"cases": cases, "nonfinite": refusals}
+
     # --- initialisation ------------------------------------------------------------------
 
     def init(self) -> dict[str, Any]:
