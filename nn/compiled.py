@@ -22,7 +22,7 @@ from engine import Value
 COMPILE_CHOICES = (False, True, "python", "numpy")
 COMPILABLE_LOSSES = ("hinge", "mse")
 
-StepFn = Callable[[list[list[float]], list[Any]], tuple[float, int]]
+StepFn = Callable[[list[list[float]], list[Any]], tuple[float, list[Any]]]
 
 
 def check_compile(compile: Any, loss: Any, model: Any) -> None:  # noqa: A002 - fit's keyword
@@ -61,12 +61,13 @@ def _mse(preds: list[Any], targets: list[Any]) -> Value:
     return engine.sum(terms) / len(terms)
 
 
-def _hinge_hits(scores: list[float], labels: list[Any]) -> int:
-    return sum((s > 0) == (t > 0) for s, t in zip(scores, labels))
+def compiled_step(model: Any, loss: str, backend: str) -> StepFn:
+    """Forward and backward on a batch by a compiled step: (loss, predictions as floats).
 
-
-def compiled_step(model: Any, loss: str, optimizer: Any, backend: str) -> StepFn:
-    """One optimizer step on a batch, forward and backward by a compiled step."""
+    The gradients are added to the parameters' ``.grad`` exactly as
+    ``loss.backward()`` would add them; fit zeroes them before and takes the
+    optimizer step after, as on its eager path.
+    """
     loss_fn = _hinge if loss == "hinge" else _mse
 
     def batch_loss(xb: list[Value], yb: list[Any]) -> tuple[Value, list[Any]]:
@@ -75,11 +76,9 @@ def compiled_step(model: Any, loss: str, optimizer: Any, backend: str) -> StepFn
 
     step = engine.compile(batch_loss, backend=backend)
 
-    def train_step(xb: list[list[float]], yb: list[Any]) -> tuple[float, int]:
-        optimizer.zero_grad()
+    def forward_backward(xb: list[list[float]], yb: list[Any]) -> tuple[float, list[Any]]:
         value, preds = step(xb, yb)
-        optimizer.step()
-        return value, _hinge_hits(preds, yb) if loss == "hinge" else 0
+        return value, preds
 
-    train_step.compiled = step  # type: ignore[attr-defined]
-    return train_step
+    forward_backward.compiled = step  # type: ignore[attr-defined]
+    return forward_backward
