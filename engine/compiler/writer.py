@@ -8,8 +8,11 @@ or accumulates its gradient, inside the sample loop or outside it.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 from engine.compiler.formulas import literal
 from engine.compiler.plan import Plan
@@ -76,6 +79,11 @@ class Writer:
         self.inputs = plan.trace.inputs
         self.assigned: set[str] = set()  # gradients started outside the loop
         self.loop_inits: list[str] = []  # ... and those to start before it
+        # Parameters' gradients live in GLIST until the first line that adds
+        # to one of them as a local; that line is preceded by the unpacking.
+        self.locals_live = False
+        self.unpack_here = False
+        self.constants: dict[str, object] = {}  # tables the code reads (FOLD0, ...)
 
     def path(self, leaf: Value, in_loop: bool) -> str:
         path = self.inputs[leaf]
@@ -111,6 +119,9 @@ class Writer:
                 if v not in self.used:
                     self.used.add(v)
                     self.used_params.append(v)
+                if not self.locals_live:  # the gradients' locals start here
+                    self.locals_live = True
+                    self.unpack_here = True
                 return f"grad_{self.names[v]}"
             return None
         if v not in self.plan.needs_grad:
@@ -122,3 +133,55 @@ class Writer:
         self._exit(t)
         self.grad_exits.setdefault(t, f"GOUT{t}")
         return f"{self.grad_exits[t]}[{k}]"
+
+
+# --- texts ----------------------------------------------------------------------------
+def getter(indices: list[int]) -> Callable[[list[float]], tuple[float, ...]]:
+    """A function picking these items of a list, as a tuple (even of one)."""
+    if len(indices) < 2:
+        return lambda items: tuple(items[i] for i in indices)
+    return operator.itemgetter(*indices)
+
+
+def natural_grad(name: str) -> tuple[int, str]:
+    return natural(name.removeprefix("grad_"))
+
+
+def natural(name: str) -> tuple[int, str]:
+    m = re.fullmatch(r"v(\d+)", name)
+    return (int(m.group(1)), "") if m else (-1, name)
+
+
+def wrap(items: list[str], indent: str, width: int = 88) -> list[str]:
+    lines: list[str] = []
+    current = indent
+    for item in items:
+        piece = item + ","
+        if len(current) + len(piece) + 1 > width and current.strip():
+            lines.append(current.rstrip())
+            current = indent
+        current += piece + " "
+    if current.strip():
+        lines.append(current.rstrip())
+    return lines
+
+
+def unpack_lines(targets: list[str], source: str) -> list[str]:
+    if len(targets) == 1:
+        return [f"    ({targets[0]},) = {source}"]
+    return ["    (", *wrap(targets, "        "), f"    ) = {source}"]
+
+
+def result_expression(w: Writer, plan: Plan) -> str:
+    def text(item: Any) -> str:
+        if isinstance(item, Value):
+            return w.value(item, False)
+        inner = ", ".join(text(v) for v in item)
+        if isinstance(item, tuple):
+            return f"({inner}{',' if len(item) == 1 else ''})"
+        return f"[{inner}]"
+
+    tr = plan.trace
+    if tr.extras or tr.is_tuple:
+        return text((tr.loss, *tr.extras))
+    return text(tr.loss)
