@@ -1,4 +1,4 @@
-"""The test oracle: for every rule in ``engine.rules.RULES``, how to call it.
+"""The test oracle: for every rule in ``engine.core.rules.RULES``, how to call it.
 
 Each entry of :data:`ORACLE` says, for one rule,
 
