@@ -18,7 +18,7 @@ The groups, from the outside in:
 ``family``
     Three or more sibling scopes ``name[0]``, ``name[1]``, ... (16 heads of an
     attention block) inside a group that also holds other things: one box
-    "16 x heads" that opens into the 16.
+    "heads[0..15]" that opens into the 16.
 ``params``
     Three or more parameters of one block: one box inside the block.
 ``chain``
@@ -178,7 +178,7 @@ class _Builder:
             if len(ids) < FOLD_MIN or alone:
                 continue
             where = self.groups[parent].title + "." if parent != TOP else ""
-            family = self._new("family", f"{where}{stem}: {len(ids)} x {stem}", parent)
+            family = self._new("family", f"{where}{stem}[0..{len(ids) - 1}]", parent)
             for g in ids:
                 self.groups[g].parent = family
 

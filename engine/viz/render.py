@@ -196,7 +196,9 @@ def _value_kind(value: Value, root: Value) -> str:
 
 def _scope_prefix(tree: Any, container: int) -> str:
     """What names inside an open scope frame can leave out: 'layers[0].neurons[3].'."""
-    if container == TOP or tree.groups[container].kind != "scope":
+    while container != TOP and tree.groups[container].kind != "scope":
+        container = tree.groups[container].parent
+    if container == TOP:
         return ""
     below = tree.groups[container].title.partition(".")[2]
     return f"{below}." if below else ""
@@ -264,7 +266,7 @@ def _escape(text: str) -> str:
 
 
 def pick_rankdir(view: Layout) -> str:
-    """'LR' if the drawing nearly fits a 1600 x 1000 screen so; else 'LR' or 'TB', whichever is larger.
+    """'LR' if the drawing nearly fits a 1600 x 1000 screen, else the direction that fits better.
 
     Box sizes are rough (a value about 230 x 36 pixels, a group 300 x 75, an
     op 40 x 30); ranks come from the longest path. Flowing left to right, the
