@@ -43,7 +43,7 @@ BOUNDARY = "."  # marks the start and the end of a word
 ALPHABET = BOUNDARY + "abcdefghijklmnopqrstuvwxyz"
 
 # A few hundred common English words, typed for this demo.
-WORDS = """
+_WORD_TEXT = """
 about above across act add after again age ago agree air all allow almost alone along
 already also always among and animal answer any appear apple area arm army around art
 ask away baby back bad ball bank base bear beat bed before begin behind bell best better
@@ -87,7 +87,8 @@ under unit until upon use usual valley very view village visit voice wait walk w
 want warm wash watch water wave way wear weather week weight well west wheel while white
 whole wide wife wild will win wind window wing winter wire wish woman wood word work
 world write yard year yellow young
-""".split()
+"""
+WORDS = _WORD_TEXT.split()
 
 
 # --- the model --------------------------------------------------------------------------
