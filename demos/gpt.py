@@ -28,6 +28,7 @@ model, and the loss of one step on one word.
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import random
 import time
@@ -150,9 +151,10 @@ class Attention(Module):
             for sub, p in getattr(self, name).named_parameters():
                 yield f"{name}.{sub}", p
 
-    def __call__(
+    def forward(
         self, x: Sequence[Value], keys: list[list[Value]], values: list[list[Value]]
     ) -> list[Value]:
+        """The attention output at a new position, adding its key and value to the cache."""
         q, k, v = self.wq(x), self.wk(x), self.wv(x)
         keys.append(k)
         values.append(v)
@@ -210,12 +212,13 @@ class Block(Module):
             for sub, p in getattr(self, name).named_parameters():
                 yield f"{name}.{sub}", p
 
-    def __call__(
+    def forward(
         self, x: list[Value], keys: list[list[Value]], values: list[list[Value]]
     ) -> list[Value]:
+        """The block's output at a new position (keys and values: this block's cache)."""
         with scope(f"{self.path}.norm1"):
             normed = rmsnorm(x)
-        attended = self.attn(normed, keys, values)
+        attended = self.attn.forward(normed, keys, values)
         with scope(f"{self.path}.residual1"):
             x = [a + b for a, b in zip(x, attended)]
         with scope(f"{self.path}.norm2"):
@@ -264,7 +267,7 @@ class GPT(Module):
         with scope(f"{self.path}.embed"):
             x = [t + p for t, p in zip(self.wte.rows[token], self.wpe.rows[position])]
         for block, (keys, values) in zip(self.layers, caches):
-            x = block(x, keys, values)
+            x = block.forward(x, keys, values)
         with scope(f"{self.path}.norm"):
             x = rmsnorm(x)
         return self.head(x)
@@ -283,7 +286,7 @@ def step_loss(model: GPT, word: str) -> Value:
     tokens = encode(word)[: model.context + 1]
     caches: list[tuple[list[list[Value]], list[list[Value]]]] = [([], []) for _ in model.layers]
     losses = []
-    for position, (token, target) in enumerate(zip(tokens, tokens[1:])):
+    for position, (token, target) in enumerate(itertools.pairwise(tokens)):
         logits = model.logits(token, position, caches)
         with scope("loss"):
             losses.append(-softmax(logits)[target].log())

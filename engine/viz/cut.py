@@ -83,7 +83,7 @@ def choose_open(tree: Tree, max_nodes: int, root: int) -> Layout:
     opened: list[list[int]] = []  # sibling sets, in the order they were opened
     level = [TOP]
     while level:
-        candidates = []
+        candidates: list[list[int]] = []
         for parent in level:
             alike: dict[tuple[str, str], list[int]] = {}
             for g in tree.children(parent):

@@ -381,7 +381,7 @@ def shape_text(shape: tuple[object, ...]) -> str:
     if len(shape) == 1:
         return str(shape[0])
     name, ctx, *parts = shape
-    args = []
+    args: list[str] = []
     for part in parts:
         assert isinstance(part, tuple)
         args.append(args[part[1]] if part[0] == "#" else shape_text(part))
