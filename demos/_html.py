@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from demos._common import QUICK_BANNER, Cell, Result, format_cell, seeds_line
-from demos._stats import AGREES, DISAGREES, NOISE, NOT_JUDGED, UNCLEAR, UNTESTABLE
+from demos._stats import AGREES, DISAGREES, NOISE, NOT_JUDGED, UNCLEAR, UNTESTABLE, Check
 
 VERDICT_COLOURS = {
     AGREES: "#1a7f37",
@@ -75,13 +75,17 @@ def verdict_badge(verdict: str) -> str:
     return f'<span class="verdict" style="color:{colour}">{e(verdict)}</span>'
 
 
+def pairs(check: Check) -> str:
+    return f"<br><small>{e(check.pairs)}</small>" if check.pairs else ""
+
+
 def scoreboard(results: Sequence[Result]) -> str:
     rows = []
     for r in results:
         for check in r.checks:
             rows.append(
                 f"<tr><td>{e(r.title)}: {e(check.claim)}</td><td>{e(check.article)}</td>"
-                f"<td>{e(check.ours)}</td><td>{verdict_badge(check.verdict)}</td>"
+                f"<td>{e(check.ours)}</td><td>{verdict_badge(check.verdict)}{pairs(check)}</td>"
                 f'<td><a href="#{anchor(r.name)}">section</a></td></tr>'
             )
     names = ("claim", "the article", "ours (mean ± std over seeds)", "verdict", "")
@@ -104,7 +108,7 @@ def section(r: Result, command: str) -> str:
         detail = f" <small>({e(check.detail)})</small>" if check.detail else ""
         parts.append(
             f"<li>{e(check.claim)}: the article has {e(check.article)}; we measure "
-            f"{e(check.ours)}{detail}: {verdict_badge(check.verdict)}</li>"
+            f"{e(check.ours)}{detail}: {verdict_badge(check.verdict)}{pairs(check)}</li>"
         )
     parts.append("</ul>")
     parts += [f'<p class="rule">{e(rule)}</p>' for rule in r.rules]

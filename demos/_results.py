@@ -54,6 +54,7 @@ class Result:
     quick: bool
     article: Table | None = None
     seconds: float = 0.0  # wall-clock time of the whole experiment
+    cpu_seconds: float = 0.0  # CPU time of this process (worker processes not included)
     data: dict[str, Any] = field(default_factory=dict)  # extra raw numbers for tests
 
     def table(self) -> Table:

@@ -100,7 +100,8 @@ def run_all(
     def report(result: Result | Printed) -> None:
         done[result.name] = result
         if progress:
-            print(f"  {result.name}: {result.seconds:.1f} s", file=sys.stderr, flush=True)
+            cpu = f", {result.cpu_seconds:.1f} s CPU" if isinstance(result, Result) else ""
+            print(f"  {result.name}: {result.seconds:.1f} s{cpu}", file=sys.stderr, flush=True)
 
     if jobs > 1 and len(rest) > 1:
         groups = plan(rest, jobs)

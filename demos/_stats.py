@@ -135,11 +135,25 @@ class Check:
     ours: str  # our numbers with their spread
     verdict: str  # AGREES, DISAGREES, UNCLEAR, NOISE, UNTESTABLE or NOT_JUDGED
     detail: str = ""  # pair by pair, or why
+    pairs: str = ""  # how many pairs agree, e.g. '2 of 3 pairs agree, 1 unclear'
 
     def sentence(self) -> str:
         detail = f"; {self.detail}" if self.detail else ""
         ours = f"we measure {self.ours}{detail}"
-        return f"{self.claim}: the article has {self.article}, {ours} ({self.verdict})"
+        pairs = f"; {self.pairs}" if self.pairs else ""
+        return f"{self.claim}: the article has {self.article}, {ours} ({self.verdict}{pairs})"
+
+
+def pair_tally(pairs: Sequence[tuple[int, int]]) -> str:
+    """'2 of 3 pairs agree, 1 unclear': the pairs behind an order's verdict."""
+    if len(pairs) < 2:
+        return ""
+    same = sum(ours == theirs for ours, theirs in pairs)
+    reversed_ = sum(ours == -theirs != 0 for ours, theirs in pairs)
+    unclear = len(pairs) - same - reversed_
+    text = f"{same} of {len(pairs)} pairs agree"
+    text += f", {reversed_} reversed" if reversed_ else ""
+    return text + (f", {unclear} unclear" if unclear else "")
 
 
 def order_verdict(pairs: Sequence[tuple[int, int]], quick: bool, timed: bool = False) -> str:
@@ -172,7 +186,8 @@ def judge(
             pairs.append((ours, theirs))
             details.append(f"{names[i]} {_symbol(ours)} {names[j]}")
     ours_text = ", ".join(f"{n} {m.text(spec)}" for n, m in zip(names, measured))
-    return Check(claim, article_text, ours_text, order_verdict(pairs, quick), "; ".join(details))
+    verdict = order_verdict(pairs, quick)
+    return Check(claim, article_text, ours_text, verdict, "; ".join(details), pair_tally(pairs))
 
 
 def judge_times(
@@ -196,7 +211,8 @@ def judge_times(
         f"{n} {1000 * statistics.median(s):.2f} ms" for n, s in zip(names, seconds)
     )
     verdict = order_verdict(pairs, quick, timed=True)
-    return Check(claim, article_text, f"{ours_text} (medians)", verdict, "; ".join(details))
+    shown = f"{ours_text} (medians)"
+    return Check(claim, article_text, shown, verdict, "; ".join(details), pair_tally(pairs))
 
 
 def _sign(x: float) -> int:

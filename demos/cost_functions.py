@@ -41,7 +41,7 @@ def logit_gradient(cost: str, z: float) -> float:
 
 def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> Result:
     seeds = seeds_for(quick, seed)
-    n, epochs, target = (40, 4, 0.7) if quick else (80, 30, 0.85)
+    n, epochs, target = (40, 4, 0.7) if quick else (80, 30, 0.92)
     base = Spec(seed, n_train=n, epochs=epochs, track_accuracy=True)
     runs = {
         c: [train(replace(base, seed=s, loss=kind)) for s in seeds] for c, kind in COSTS.items()

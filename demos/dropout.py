@@ -30,7 +30,7 @@ ARTICLE = Table(
 
 def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> Result:
     seeds = seeds_for(quick, seed)
-    epochs, grid, n_test = (10, 20, 100) if quick else (50, 35, 300)
+    epochs, grid, n_test = (10, 20, 100) if quick else (40, 35, 300)
     base = Spec(
         seed,
         n_train=30,

@@ -164,17 +164,24 @@ def render(
     lines += [_made_by(quick, seed, total, loads), "", INTRO, "", "## Scoreboard", ""]
     measured = [r for r in results if isinstance(r, Result)]
     board = [
-        [f"[{r.title}](#{_anchor(r.title)}): {c.claim}", c.article, c.ours, c.verdict]
+        [
+            f"[{r.title}](#{_anchor(r.title)}): {c.claim}",
+            c.article,
+            c.ours,
+            c.verdict + (f" ({c.pairs})" if c.pairs else ""),
+        ]
         for r in measured
         for c in r.checks
     ]
     lines += [markdown_table(["claim", "the article", "ours", "verdict"], board), ""]
     lines += [tally(measured), ""]
-    lines += ["| experiment | command | time (s) |", "|---|---|---|"]
+    lines += ["| experiment | command | wall-clock (s) | CPU (s) |", "|---|---|---|---|"]
     for r in results:
         title = r.title if isinstance(r, Result) else r.name
+        cpu = f"{r.cpu_seconds:.1f}" if isinstance(r, Result) else "-"
         lines.append(
-            f"| [{title}](#{_anchor(title)}) | `{_command(r, flag, seed)}` | {r.seconds:.1f} |"
+            f"| [{title}](#{_anchor(title)}) | `{_command(r, flag, seed)}` | {r.seconds:.1f} "
+            f"| {cpu} |"
         )
     for r in results:
         lines += [
