@@ -20,7 +20,7 @@ from collections.abc import Set as AbstractSet
 from typing import Any, NamedTuple, TypeVar, overload
 
 from engine import Value, dot, scope
-from engine.value import set_scope
+from engine.core.recording import set_scope
 from nn import init as initializers
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {

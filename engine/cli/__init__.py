@@ -1,0 +1,10 @@
+"""The top layer: the expression parser and the ``chainrule`` command.
+
+* :mod:`~engine.cli.expr`: ``evaluate(text, variables)``, a whitelisted
+  parser that builds a graph from an expression and never runs Python;
+* :mod:`~engine.cli.commands`: ``chainrule draw|explain|steps``.
+"""
+
+from engine.cli.commands import main
+
+__all__ = ["main"]

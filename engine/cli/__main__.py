@@ -1,0 +1,3 @@
+from engine.cli.commands import main
+
+raise SystemExit(main())

@@ -1,0 +1,321 @@
+"""``chainrule``: draw and explain the graph of an expression, from a shell.
+
+    chainrule draw "tanh(x*w1 + y*w2 + b)" x=2 y=0 w1=-3 w2=1 b=6.8813735870195432 -o neuron.svg
+
+evaluates the expression (see :mod:`engine.cli.expr` for what it may contain),
+backpropagates from its output, writes the drawing (the format comes from
+the suffix: .svg, .png, .pdf, or .dot for DOT text, which needs no
+Graphviz) and prints every variable's value and gradient.
+
+Errors are one line on stderr starting with ``chainrule: error:``; a
+refused expression adds the expression and a caret under the problem. The
+exit status is 2 for usage errors (bad arguments, a refused expression,
+missing or malformed variables) and 1 for errors while computing or
+drawing (a domain error such as log of a negative, Graphviz missing, a
+graph too large, an output file that cannot be written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from engine.cli.expr import ExpressionError, evaluate, parse_assignments
+from engine.core.rules import DomainError
+from engine.core.value import Value
+from engine.teach.explain import explain
+from engine.viz.dot import DEFAULT_MAX_NODES, GraphTooLargeError, GraphvizNotFoundError, draw_dot
+from engine.viz.steps import backward_steps
+
+__all__ = ["main"]
+
+PROG = "chainrule"
+FORMATS = ("svg", "png", "pdf", "dot")
+
+# Every option of every command, and those that take a value.
+_OPTIONS = {
+    "-h",
+    "--help",
+    "-o",
+    "--output",
+    "--rankdir",
+    "--no-grad",
+    "--max-nodes",
+    "--wrt",
+    "--color-by",
+}
+_TAKES_VALUE = {"-o", "--output", "--rankdir", "--max-nodes", "--wrt", "--color-by"}
+
+_EXAMPLES = """\
+examples:
+  chainrule draw "tanh(x*w1 + y*w2 + b)" x=2 y=0 w1=-3 w2=1 b=6.8813735870195432 -o neuron.svg
+  chainrule draw "x**2 + exp(-x)" x=0.5 -o graph.dot
+  chainrule draw "sigmoid(sigmoid(sigmoid(x)))" x=3 --color-by grad -o vanishing.svg
+  chainrule draw "-log(sigmoid(z))" z=0.3 -o loss.pdf
+  chainrule explain "x*y + y" x=2 y=3 --wrt y
+"""
+
+
+class _Failure(Exception):
+    """An error to report as one line, with the exit status to return."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but its errors are reported like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _Failure(f"{message} (see '{self.prog} --help')", 2)
+
+
+def _max_nodes(text: str) -> int | None:
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return number or None  # 0: no limit
+
+
+def _build_parser() -> _Parser:
+    parser = _Parser(
+        prog=PROG,
+        description="Build the computation graph of an expression, backpropagate, and show it.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help_text: str) -> _Parser:
+        sub: _Parser = commands.add_parser(
+            name, help=help_text, description=help_text, allow_abbrev=False
+        )
+        sub.add_argument("expression", help="e.g. 'tanh(x*w + b)'")
+        sub.add_argument(
+            "assignments", nargs="*", metavar="NAME=VALUE", help="a value for each variable"
+        )
+        return sub
+
+    draw = command("draw", "Draw the graph with every value and gradient.")
+    draw.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE",
+        help=f"the drawing; its suffix picks the format: {', '.join(FORMATS)}",
+    )
+    draw.add_argument(
+        "--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR", help="direction of flow"
+    )
+    draw.add_argument(
+        "--no-grad", action="store_true", help="do not backpropagate; show values only"
+    )
+    draw.add_argument(
+        "--color-by",
+        choices=("kind", "grad"),
+        default="kind",
+        help="colour nodes by kind (input, op, output) or by the size of their gradient",
+    )
+    draw.add_argument(
+        "--max-nodes",
+        type=_max_nodes,
+        default=DEFAULT_MAX_NODES,
+        metavar="N",
+        help=f"refuse graphs with more values than this (default {DEFAULT_MAX_NODES}; 0: no limit)",
+    )
+    draw.set_defaults(run=_draw)
+
+    explain = command("explain", "Explain, step by step, how a gradient is computed.")
+    explain.add_argument(
+        "--wrt", required=True, metavar="NAME", help="the variable to differentiate with respect to"
+    )
+    explain.set_defaults(run=_explain)
+
+    steps = command("steps", "Write a page showing the backward pass one step at a time.")
+    steps.add_argument("-o", "--output", required=True, metavar="FILE", help="e.g. steps.html")
+    steps.set_defaults(run=_steps)
+    return parser
+
+
+# --- the commands -------------------------------------------------------------------------
+
+
+def _graph(args: argparse.Namespace) -> tuple[Value, dict[str, Value]]:
+    return evaluate(args.expression, parse_assignments(args.assignments))
+
+
+def _number(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _table(leaves: dict[str, Value], root: Value, grads: bool) -> str:
+    rows = [["variable", "value", "grad"] if grads else ["variable", "value"]]
+    for name, leaf in leaves.items():
+        row = [name, _number(leaf.data)]
+        if grads:
+            row.append(_number(leaf.grad))
+        rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join([row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])])
+        for row in rows
+    ]
+    lines.append(f"output = {_number(root.data)}")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _draw(args: argparse.Namespace) -> int:
+    output = Path(args.output)
+    fmt = output.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        shown = output.suffix or "no suffix"
+        raise _Failure(
+            f"cannot tell the format of {args.output} ({shown}): "
+            f"end the file name with .{', .'.join(FORMATS)}",
+            2,
+        )
+    root, leaves = _graph(args)
+    if not args.no_grad:
+        root.backward()
+    print(_table(leaves, root, grads=not args.no_grad))
+    try:
+        graph = draw_dot(
+            root,
+            format="svg" if fmt == "dot" else fmt,
+            rankdir=args.rankdir,
+            show_grad=not args.no_grad,
+            max_nodes=args.max_nodes,
+            color_by=args.color_by,
+        )
+    except ImportError:
+        raise _Failure(
+            "drawing needs the graphviz Python package: pip install graphviz", 1
+        ) from None
+    if fmt == "dot":
+        data = graph.source.encode("utf-8")
+    else:
+        try:
+            data = graph.pipe(format=fmt)
+        except subprocess.CalledProcessError as exc:
+            detail = exc.stderr.decode(errors="replace").strip() if exc.stderr else str(exc)
+            raise _Failure(f"Graphviz could not render the graph: {detail}", 1) from None
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise _Failure(f"cannot write {args.output}: {exc.strerror or exc}", 1) from None
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    root, leaves = _graph(args)
+    if args.wrt not in leaves:
+        given = ", ".join(leaves) or "none"
+        raise _Failure(f"--wrt {args.wrt} is not a variable here (variables: {given})", 2)
+    print(explain(root, leaves[args.wrt]))
+    return 0
+
+
+def _steps(args: argparse.Namespace) -> int:
+    root, _ = _graph(args)
+    try:
+        backward_steps(root, args.output)
+    except OSError as exc:
+        raise _Failure(f"cannot write {args.output}: {exc.strerror or exc}", 1) from None
+    print(f"wrote {args.output}")
+    return 0
+
+
+# --- running ------------------------------------------------------------------------------
+
+
+def _report(message: str, detail: str = "") -> None:
+    one_line = message.replace("\r", " ").replace("\n", " ")
+    print(f"{PROG}: error: {one_line}", file=sys.stderr)
+    if detail:
+        print(textwrap.indent(detail, "  "), file=sys.stderr)
+
+
+def _protect_expressions(argv: Sequence[str]) -> list[str]:
+    """Keep argparse from reading an expression like "-log(p)" as an option.
+
+    An item that starts with one '-' but is no option gets a leading space,
+    which argparse takes as the mark of a positional argument (and which
+    the expression parser ignores). Everything after '--' is left alone.
+    """
+    protected: list[str] = []
+    for i, item in enumerate(argv):
+        if item == "--":
+            return protected + list(argv[i:])
+        is_value = bool(protected) and protected[-1] in _TAKES_VALUE
+        is_option = item.split("=", 1)[0] in _OPTIONS or item.startswith("-o")
+        if item[:1] == "-" and item[:2] != "--" and not is_option and not is_value:
+            item = " " + item
+        protected.append(item)
+    return protected
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0, 1 or 2)."""
+    parser = _build_parser()
+    command = ""
+    try:
+        try:
+            args, extra = parser.parse_known_args(
+                _protect_expressions(sys.argv[1:] if argv is None else argv)
+            )
+        except SystemExit as exc:  # --help, or argparse's own exit
+            return exc.code if isinstance(exc.code, int) else 0
+        # NAME=VALUE items may also come after the options (and after '--').
+        if "--" in extra:
+            cut = extra.index("--")
+            extra = extra[:cut] + [" " + item for item in extra[cut + 1 :]]
+        stray = [item for item in extra if item.startswith("-")]
+        if stray:
+            raise _Failure(
+                f"unrecognized arguments: {' '.join(stray)} (see '{PROG} {args.command} --help')",
+                2,
+            )
+        args.assignments = [*args.assignments, *extra]
+        command = args.command
+        status: int = args.run(args)
+        return status
+    except _Failure as exc:
+        _report(exc.message)
+        return exc.status
+    except ExpressionError as exc:
+        _report(exc.message, exc.caret)
+        return 2
+    except DomainError as exc:
+        _report(str(exc))
+        return 1
+    except ArithmeticError as exc:  # not expected: the engine gives inf/nan instead
+        _report(f"arithmetic error: {exc}")
+        return 1
+    except GraphvizNotFoundError:
+        _report(
+            "drawing needs the Graphviz program 'dot', which is not installed "
+            "(e.g. apt-get install graphviz or brew install graphviz); "
+            "a .dot output needs no Graphviz"
+        )
+        return 1
+    except GraphTooLargeError as exc:
+        first = str(exc).split(". ")[0]
+        advice = "raise --max-nodes (0 means no limit) or " if command == "draw" else ""
+        _report(f"{first}; {advice}use a smaller expression")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

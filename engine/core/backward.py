@@ -1,0 +1,61 @@
+"""The backward pass: the chain rule applied to every node, output to inputs.
+
+Nothing in this file names an op. Each node carries the rule that made it;
+the generated pass (:mod:`engine.core.float_pass`, built from the formulas
+of :mod:`engine.core.rules`) adds each rule's gradient formulas straight
+into the parents' ``.grad``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
+
+from engine.core import float_pass as _generated
+from engine.core.convert import as_float
+from engine.core.graph import topological_order
+
+if TYPE_CHECKING:  # value.py imports this module, so Value is for the type checker only
+    from engine.core.value import Value
+
+# The generated module is not type-annotated (it is data made into code).
+float_pass = cast("Callable[[list[Value]], None]", _generated.float_pass)
+
+
+def backward(root: Value, gradient: float = 1.0) -> None:
+    """Accumulate d root / d node into ``node.grad`` for every node.
+
+    Each call adds to what is already in ``.grad`` (PyTorch semantics). The
+    pass itself works on this call's contributions only: gradients left in
+    intermediate nodes by an earlier call are set aside and added back at
+    the end, so a second call adds the same gradients again (micrograd
+    would instead push the doubled intermediate gradients on to the leaves).
+    """
+    seed = as_float(gradient, "backward(gradient)")
+    order = topological_order(root)
+    if not order:
+        root.grad += seed
+        return
+    earlier = [node.grad for node in order]
+    carried = any(earlier)
+    if carried:
+        for node in order:
+            node.grad = 0.0
+    root.grad = seed
+    float_pass(order)
+    if carried:
+        for node, g in zip(order, earlier):
+            node.grad += g
+
+
+def zero_grad(root: Value) -> None:
+    """Set ``grad = 0.0`` on ``root`` and every node it depends on, leaves too."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        node.grad = 0.0
+        for parent in node._prev:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)

@@ -1,0 +1,512 @@
+"""``Value``: a scalar that remembers how it was computed.
+
+Each op looks its rule up in :mod:`engine.core.rules`, computes the result on
+plain floats and records ``(parents, rule, params)`` on the new node. Nothing
+here knows any derivative; the backward pass in :mod:`engine.core.backward`
+reads the rules.
+
+A node refers to its parents only, never to itself or its children, so a
+graph holds no reference cycles and is freed by reference counting the
+moment its output is dropped (micrograd's per-node closures make a cycle
+at every node and leave the work to the much slower cycle collector).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import numbers
+from collections.abc import Callable, Iterable
+from typing import Any, TypeAlias
+
+from engine.core.backward import backward as _backward_pass
+from engine.core.backward import zero_grad as _zero_grad
+from engine.core.convert import as_float as _as_float
+from engine.core.recording import Off, current, current_scope
+from engine.core.rules import (
+    BY_SYMBOL,
+    RULES,
+    DomainError,
+    Rule,
+    safe_cos,
+    safe_exp,
+    safe_sigmoid,
+    safe_sin,
+    safe_softplus,
+)
+
+Number: TypeAlias = "int | float"
+Operand: TypeAlias = "Value | int | float"
+
+_POW, _POW_CONST, _LEAKY_RELU = RULES["pow"], RULES["pow_const"], RULES["leaky_relu"]
+# --- generated from the rule table by python -m engine.core.generate: do not edit ---
+_R_ADD = RULES["add"]
+_R_SUB = RULES["sub"]
+_R_MUL = RULES["mul"]
+_R_DIV = RULES["div"]
+_R_NEG = RULES["neg"]
+_R_EXP = RULES["exp"]
+_R_LOG = RULES["log"]
+_R_SQRT = RULES["sqrt"]
+_R_TANH = RULES["tanh"]
+_R_SIGMOID = RULES["sigmoid"]
+_R_RELU = RULES["relu"]
+_R_SOFTPLUS = RULES["softplus"]
+_R_ABS = RULES["abs"]
+_R_SIN = RULES["sin"]
+_R_COS = RULES["cos"]
+_R_SUM = RULES["sum"]
+_R_DOT = RULES["dot"]
+# --- end of generated code ---
+
+# Every recorded node gets the next number. A node's parents always exist
+# before it does, so sorting by this number is a topological order; the
+# backward pass sorts by it instead of keeping a depth-first post-order.
+_next_seq = itertools.count(1).__next__
+# Leaves have _seq 0, except numbers that an op wrapped (the 2 in x * 2).
+CONSTANT = -1
+# Results computed while recording was off (inside no_grad): no parents kept.
+NOT_RECORDED = -2
+
+_new = object.__new__
+
+
+def _short(x: float) -> float:
+    """x rounded to 6 significant digits, so reprs stay one short line."""
+    return float(f"{x:.6g}")
+
+
+def _node(data: float, parents: tuple[Value, ...], rule: Rule, params: tuple[Any, ...]) -> Value:
+    """Make a result node. The hot path: no checks, slots set directly."""
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    state = current()
+    if type(state) is not Off:
+        v._prev = parents
+        v._rule = rule
+        v._ctx = params
+        v._seq = _next_seq()
+        v._scope = state  # type: ignore[assignment]
+    else:
+        v._prev = ()
+        v._rule = None
+        v._ctx = ()
+        v._seq = NOT_RECORDED
+        v._scope = None
+    return v
+
+
+def _leaf(data: float) -> Value:
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    v._prev = ()
+    v._rule = None
+    v._ctx = ()
+    v._seq = 0
+    v._scope = None
+    return v
+
+
+def _constant(data: float) -> Value:
+    v = _leaf(data)
+    v._seq = CONSTANT  # lets drawings tell wrapped numbers from inputs
+    return v
+
+
+def _lift(other: Any, op: str) -> Value:
+    """Wrap a plain number as a constant leaf so it can take part in an op."""
+    if type(other) is Value:
+        return other
+    if type(other) is float:
+        return _constant(other)
+    if type(other) is int:
+        return _constant(float(other))
+    if isinstance(other, Value):
+        return other
+    if isinstance(other, numbers.Real):
+        return _constant(float(other))
+    raise TypeError(
+        f"unsupported operand for {op}: Value and {type(other).__name__} "
+        f"{other!r:.40}. Use a Value, an int or a float."
+    )
+
+
+def _apply(rule: Rule, parents: tuple[Value, ...], params: tuple[Any, ...] = ()) -> Value:
+    """Run ``rule`` forward on the parents' data and record the node.
+
+    The general form of what the generated methods below do inline.
+    """
+    xs = [p.data for p in parents]
+    if rule.invalid is not None and rule.invalid(*xs, *params):
+        raise DomainError(rule, (*xs, *params))
+    return _node(rule.forward(*xs, *params), parents, rule, params)
+
+
+class Value:
+    """A scalar in a computation graph.
+
+    >>> a = Value(2.0, label='a'); b = Value(-3.0, label='b')
+    >>> L = a * b + a
+    >>> L.backward()
+    >>> a.grad, b.grad
+    (-2.0, 2.0)
+
+    ``data`` and ``grad`` are floats. ``_prev`` holds the parents in order,
+    duplicates kept (``a * a`` has ``_prev == (a, a)``), and ``_op`` names
+    the op that made the node ('' for a leaf).
+    """
+
+    __slots__ = ("data", "grad", "label", "_prev", "_rule", "_ctx", "_seq", "_scope")
+
+    data: float
+    grad: float
+    label: str
+    _prev: tuple[Value, ...]
+    _rule: Rule | None
+    _ctx: tuple[Any, ...]
+    _seq: int
+    _scope: str | None
+
+    # ``v.explain(wrt)`` and ``v.draw()`` belong to the tools above the core;
+    # the ``engine`` package attaches them when it is imported.
+    explain: Callable[..., Any]
+    draw: Callable[..., Any]
+
+    def __init__(
+        self,
+        data: Number,
+        _children: Iterable[Value] = (),
+        _op: str = "",
+        label: str = "",
+    ) -> None:
+        self.data = _as_float(data, "Value()")
+        self.grad = 0.0
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__}")
+        self.label = label
+        children = tuple(_children)
+        for child in children:
+            if not isinstance(child, Value):
+                raise TypeError(f"_children must be Values, got {type(child).__name__}")
+        rule = BY_SYMBOL.get(_op) if children else None
+        params: tuple[Any, ...] = ()
+        if children and rule is None and _op.startswith("**"):
+            # micrograd writes a constant power as '**2'
+            text = _op[2:]
+            try:
+                params = (int(text) if text.lstrip("-").isdigit() else float(text),)
+                rule = RULES["pow_const"]
+            except ValueError:
+                pass
+        if rule is not None and rule.arity is not None and len(children) != rule.arity:
+            raise ValueError(
+                f"Value(..., _op={_op!r}) needs {rule.arity} "
+                f"parent{'s' if rule.arity != 1 else ''}, got {len(children)}"
+            )
+        if children and rule is None:
+            known = ", ".join(sorted(repr(s) for s in BY_SYMBOL))
+            raise ValueError(
+                f"Value(..., _op={_op!r}) has children but no derivative rule, "
+                f"so backward() could not pass through it. Use one of {known}, "
+                "or build the node with the Value methods."
+            )
+        self._prev = children
+        self._rule = rule
+        self._ctx = params
+        self._seq = _next_seq() if children else 0
+        self._scope = current_scope() if children else None
+
+    # --- introspection ---------------------------------------------------------
+
+    @property
+    def _op(self) -> str:
+        rule = self._rule
+        return "" if rule is None else rule.label(self._ctx)
+
+    @property
+    def scope(self) -> str | None:
+        """Which module made this value, e.g. 'MLP.layers[1].neurons[3]'.
+
+        None for values made outside any module. Parameters carry their
+        module's name too.
+        """
+        return self._scope
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for inputs, parameters and constants (no recorded parents)."""
+        return not self._prev
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={_short(self.data)}, grad={_short(self.grad)}{label})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    def item(self) -> float:
+        """The number, as PyTorch's ``Tensor.item()``."""
+        return self.data
+
+    # Ordering compares data, so ``max(values)`` and ``if loss < 0.1`` work.
+    # == is left alone: Values hash by identity and live in sets and dicts.
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _lift(other, "<").data
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _lift(other, "<=").data
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _lift(other, ">").data
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _lift(other, ">=").data
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __pow__(self, other: Any) -> Value:
+        if isinstance(other, Value):
+            return _apply(_POW, (self, other))
+        if not isinstance(other, numbers.Real):
+            _lift(other, "**")  # raises the standard message
+        # A constant exponent is a parameter of the op, not a parent, exactly
+        # as micrograd records ``x**2`` (its _op reads '**2').
+        return _apply(_POW_CONST, (self,), (other,))
+
+    def __rpow__(self, other: Operand) -> Value:
+        return _apply(_POW, (_lift(other, "**"), self))
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
+        slope = _as_float(negative_slope, "leaky_relu(negative_slope)")
+        return _apply(_LEAKY_RELU, (self,), (slope,))
+
+    # The ops of one or two parents, each made from its row of the table:
+    # the row's formula computes the data, and the node records the rule.
+    # --- generated from the rule table by python -m engine.core.generate: do not edit ---
+    def __add__(self, other: Operand) -> Value:
+        """``self + other``, recorded as one node (rule 'add')."""
+        if type(other) is not Value:
+            other = _lift(other, "+")
+        a = self.data
+        b = other.data
+        return _node(a + b, (self, other), _R_ADD, ())
+
+    def __radd__(self, other: Operand) -> Value:
+        """``other + self``, recorded as one node (rule 'add')."""
+        if type(other) is not Value:
+            other = _lift(other, "+")
+        a = other.data
+        b = self.data
+        return _node(a + b, (other, self), _R_ADD, ())
+
+    def __sub__(self, other: Operand) -> Value:
+        """``self - other``, recorded as one node (rule 'sub')."""
+        if type(other) is not Value:
+            other = _lift(other, "-")
+        a = self.data
+        b = other.data
+        return _node(a - b, (self, other), _R_SUB, ())
+
+    def __rsub__(self, other: Operand) -> Value:
+        """``other - self``, recorded as one node (rule 'sub')."""
+        if type(other) is not Value:
+            other = _lift(other, "-")
+        a = other.data
+        b = self.data
+        return _node(a - b, (other, self), _R_SUB, ())
+
+    def __mul__(self, other: Operand) -> Value:
+        """``self * other``, recorded as one node (rule 'mul')."""
+        if type(other) is not Value:
+            other = _lift(other, "*")
+        a = self.data
+        b = other.data
+        return _node(a * b, (self, other), _R_MUL, ())
+
+    def __rmul__(self, other: Operand) -> Value:
+        """``other * self``, recorded as one node (rule 'mul')."""
+        if type(other) is not Value:
+            other = _lift(other, "*")
+        a = other.data
+        b = self.data
+        return _node(a * b, (other, self), _R_MUL, ())
+
+    def __truediv__(self, other: Operand) -> Value:
+        """``self / other``, recorded as one node (rule 'div')."""
+        if type(other) is not Value:
+            other = _lift(other, "/")
+        a = self.data
+        b = other.data
+        if b == 0:
+            raise DomainError(_R_DIV, (a, b))
+        return _node(a / b, (self, other), _R_DIV, ())
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        """``other / self``, recorded as one node (rule 'div')."""
+        if type(other) is not Value:
+            other = _lift(other, "/")
+        a = other.data
+        b = self.data
+        if b == 0:
+            raise DomainError(_R_DIV, (a, b))
+        return _node(a / b, (other, self), _R_DIV, ())
+
+    def __neg__(self) -> Value:
+        """-self, recorded as one node (rule 'neg')."""
+        x = self.data
+        return _node(-x, (self,), _R_NEG, ())
+
+    def exp(self) -> Value:
+        """exp(self), recorded as one node (rule 'exp')."""
+        x = self.data
+        return _node(safe_exp(x), (self,), _R_EXP, ())
+
+    def log(self) -> Value:
+        """log(self), recorded as one node (rule 'log')."""
+        x = self.data
+        if x <= 0:
+            raise DomainError(_R_LOG, (x,))
+        return _node(math.log(x), (self,), _R_LOG, ())
+
+    def sqrt(self) -> Value:
+        """sqrt(self), recorded as one node (rule 'sqrt')."""
+        x = self.data
+        if x < 0:
+            raise DomainError(_R_SQRT, (x,))
+        return _node(math.sqrt(x), (self,), _R_SQRT, ())
+
+    def tanh(self) -> Value:
+        """tanh(self), recorded as one node (rule 'tanh')."""
+        x = self.data
+        return _node(math.tanh(x), (self,), _R_TANH, ())
+
+    def sigmoid(self) -> Value:
+        """sigmoid(self), recorded as one node (rule 'sigmoid')."""
+        x = self.data
+        return _node(safe_sigmoid(x), (self,), _R_SIGMOID, ())
+
+    def relu(self) -> Value:
+        """relu(self), recorded as one node (rule 'relu')."""
+        x = self.data
+        return _node(0.0 if x <= 0 else x, (self,), _R_RELU, ())
+
+    def softplus(self) -> Value:
+        """softplus(self), recorded as one node (rule 'softplus')."""
+        x = self.data
+        return _node(safe_softplus(x), (self,), _R_SOFTPLUS, ())
+
+    def abs(self) -> Value:
+        """abs(self), recorded as one node (rule 'abs')."""
+        x = self.data
+        return _node(abs(x), (self,), _R_ABS, ())
+
+    def __abs__(self) -> Value:
+        """abs(self), recorded as one node (rule 'abs')."""
+        x = self.data
+        return _node(abs(x), (self,), _R_ABS, ())
+
+    def sin(self) -> Value:
+        """sin(self), recorded as one node (rule 'sin')."""
+        x = self.data
+        return _node(safe_sin(x), (self,), _R_SIN, ())
+
+    def cos(self) -> Value:
+        """cos(self), recorded as one node (rule 'cos')."""
+        x = self.data
+        return _node(safe_cos(x), (self,), _R_COS, ())
+
+    # --- end of generated code ---
+
+    # --- autograd ----------------------------------------------------------------
+
+    def backward(self, gradient: Number = 1.0) -> None:
+        """Add d self / d node into ``node.grad`` for every node self depends on.
+
+        Gradients accumulate across calls, as in PyTorch: call
+        ``model.zero_grad()`` (or ``value.zero_grad()``) before the next pass.
+        """
+        _backward_pass(self, gradient)
+
+    def zero_grad(self) -> None:
+        """Set ``grad = 0.0`` on this value and every value it depends on."""
+        _zero_grad(self)
+
+    def detach(self) -> Value:
+        """A new leaf with the same data (and label), cut off from the graph."""
+        return Value(self.data, label=self.label)
+
+
+def _each(values: Iterable[Operand], op: str) -> tuple[Value, ...]:
+    """The parents of a sum: every item a Value (numbers become constants)."""
+    items = tuple(values)
+    for v in items:
+        if type(v) is not Value:
+            return tuple(_lift(v, op) for v in items)
+    return items  # type: ignore[return-value]  # every item is a Value: checked above
+
+
+def _pairs(
+    ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None, op: str, lift: bool
+) -> tuple[Any, Any, tuple[Value, ...], Any]:
+    """A dot product's weights, inputs, parents (``w1..wn, x1..xn[, bias]``) and start.
+
+    Without ``lift`` nothing is checked (the fast path: the caller's loop
+    fails on anything that is not a Value); with it, numbers become
+    constants and anything else raises a TypeError.
+    """
+    if type(ws) is not list and type(ws) is not tuple:
+        ws = list(ws)
+    if type(xs) is not list and type(xs) is not tuple:
+        xs = list(xs)
+    if len(ws) != len(xs):
+        raise ValueError(
+            f"{op}() needs as many weights as inputs, got {len(ws)} weights and {len(xs)} inputs"
+        )
+    if lift:
+        ws = [_lift(w, op) for w in ws]
+        xs = [_lift(x, op) for x in xs]
+        bias = None if bias is None else _lift(bias, op)
+    if bias is None:
+        return ws, xs, (*ws, *xs), 0.0
+    start = bias.data if type(bias) is Value else None
+    return ws, xs, (*ws, *xs, bias), start
+
+
+# sum() and dot() build one node for many parents. A Neuron's dot is the bulk
+# of an MLP's forward pass: one node instead of 2n makes both passes several
+# times faster and keeps drawings readable.
+# --- generated from the rule table by python -m engine.core.generate: do not edit ---
+def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - engine.sum mirrors builtins.sum
+    """Add many values in **one** node (rule 'sum')."""
+    parents = _each(values, "sum")
+    total = 0.0
+    for x in parents:
+        total += x.data
+    return _node(total, parents, _R_SUM, ()) if parents else _leaf(0.0)
+
+
+def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:
+    """``bias + w1*x1 + ... + wn*xn`` as **one** node (rule 'dot')."""
+    weights, inputs, parents, total = _pairs(ws, xs, bias, "dot", lift=False)
+    try:
+        for w, x in zip(weights, inputs):
+            total += w.data * x.data
+    except (AttributeError, TypeError):  # a number among them: wrap it below
+        total = None
+    if type(total) is not float:
+        # the lists made above: ws and xs may be iterators, read once
+        weights, inputs, parents, total = _pairs(weights, inputs, bias, "dot", lift=True)
+        for w, x in zip(weights, inputs):
+            total += w.data * x.data
+    return _node(total, parents, _R_DOT, ()) if parents else _leaf(0.0)
+
+
+# --- end of generated code ---
+
+
+__all__ = ["DomainError", "Value", "dot", "sum"]
