@@ -24,7 +24,8 @@ from pathlib import Path
 
 from demos import _html
 from demos._common import DEFAULT_OUT, QUICK_BANNER, Result, markdown_table, seeds_line
-from demos._runner import Printed, run_all
+from demos._runner import Printed as Printed
+from demos._runner import run_all
 
 DEMOS = [
     # The optimisation article's ten tables, in its order.
