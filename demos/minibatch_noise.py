@@ -141,8 +141,8 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
             PAIRED_RULE.format(floor="0"),
             "The full batch's direction is the full gradient by construction (1 - cosine = 0).",
         ],
-        "Per epoch the mini-batch curve drops faster because it takes more, noisier steps; the "
-        "right panel shows how far single mini-batch gradients point from the full one.",
+        "Both curves see every sample once per epoch, the mini-batch one in 8 smaller, noisier "
+        "steps; the right panel shows how far single mini-batch gradients point from the full one.",
         seeds,
         quick,
         None,
