@@ -103,22 +103,30 @@ def band(
     color: str | None = None,
     x: Sequence[float] | None = None,
     linestyle: str = "-",
+    log: bool = False,
 ) -> None:
     """The mean of ``curves`` (one per seed) as a line, with a band of ± one std.
 
-    Curves may have different lengths (a run that stopped at its target):
-    each point averages the seeds that got that far.
+    With ``log``, mean and std are taken of log10 of the values (a geometric
+    mean and a band of one std in ratio), which suits a log axis and never
+    reaches below 0. Curves may have different lengths (a run that stopped
+    at its target): each point averages the seeds that got that far.
     """
     length = max(len(c) for c in curves)
     xs = list(x) if x is not None else list(range(1, length + 1))
     means, lows, highs = [], [], []
     for k in range(length):
         values = [c[k] for c in curves if k < len(c) and math.isfinite(c[k])]
+        if log:
+            values = [math.log10(v) for v in values if v > 0]
         mean = statistics.fmean(values) if values else math.nan
         std = statistics.stdev(values) if len(values) > 1 else 0.0
+        low, high = mean - std, mean + std
+        if log:
+            mean, low, high = 10**mean, 10**low, 10**high
         means.append(mean)
-        lows.append(mean - std)
-        highs.append(mean + std)
+        lows.append(low)
+        highs.append(high)
     (line,) = ax.plot(
         xs[:length], means, color=color, linestyle=linestyle, linewidth=2, label=label
     )
@@ -126,9 +134,8 @@ def band(
 
 
 def positive_band(ax: Any, curves: Sequence[Sequence[float]], label: str, **kw: Any) -> None:
-    """:func:`band` for a log axis: the band is clipped above zero."""
-    floor = min((v for c in curves for v in c if v > 0 and math.isfinite(v)), default=1e-12)
-    band(ax, [[max(v, floor / 2) for v in c] for c in curves], label, **kw)
+    """:func:`band` for a log axis: geometric mean, and a band of one std in ratio."""
+    band(ax, curves, label, log=True, **kw)
 
 
 def bars(

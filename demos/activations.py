@@ -189,7 +189,7 @@ def _plot(runs: dict[str, list[Run]], test: dict[str, Spread], out: Path) -> Pat
     left.set(
         xlabel="epoch",
         ylabel="training loss (BCE, log scale)",
-        title="Training loss, mean ± std over seeds",
+        title="Training loss, geometric mean ± std over seeds",
     )
     log_scale(left)
     left.legend()

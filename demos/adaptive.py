@@ -155,7 +155,7 @@ def _plot(runs: dict[str, list[Run]], target: float, out: Path) -> Path:
     ax.set(
         xlabel="epoch (the same forward and backward work for every optimizer)",
         ylabel="training loss (BCE, log scale)",
-        title="Training loss, mean ± std over seeds",
+        title="Training loss, geometric mean ± std over seeds",
     )
     log_scale(ax)
     ax.legend()

@@ -111,7 +111,7 @@ def _plot(runs: dict[int, list[Run]], target: float, out: Path) -> Path:
     ax.set(
         xlabel="epoch",
         ylabel="training loss (BCE, log scale)",
-        title="Loss per epoch, mean ± std over seeds (runs stop at the target)",
+        title="Loss per epoch, geometric mean ± std over seeds (runs stop at the target)",
     )
     log_scale(ax)
     ax.legend()

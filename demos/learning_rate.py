@@ -127,7 +127,7 @@ def _plot(
     left.set(
         xlabel="step (full batch)",
         ylabel="training loss (log scale)",
-        title="Training loss, mean ± std over seeds",
+        title="Training loss, geometric mean ± std over seeds",
     )
     log_scale(left)
     left.legend()

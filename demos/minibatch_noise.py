@@ -157,7 +157,7 @@ def _plot(runs: dict[str, list[Run]], cos: list[float], out: Path) -> Path:
     left.set(
         xlabel="epoch (every sample seen once)",
         ylabel="training loss (log scale)",
-        title="Same gradient work, mean ± std over seeds",
+        title="Same gradient work, geometric mean ± std over seeds",
     )
     log_scale(left)
     left.legend()

@@ -156,7 +156,7 @@ def _plot(runs: dict[str, list[Run]], target: float, out: Path) -> Path:
     ax.set(
         xlabel="iteration (full-batch step)",
         ylabel="training loss (BCE, log scale)",
-        title="Mean ± std over seeds; each run stops at the target",
+        title="Geometric mean ± std over seeds; each run stops at the target",
     )
     log_scale(ax)
     ax.legend()

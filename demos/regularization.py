@@ -129,7 +129,7 @@ def _plot(runs: dict[str, list[Run]], out: Path) -> Path:
     ax.set(
         xlabel="weight rank (largest first)",
         ylabel="|w| (log scale)",
-        title=f"Every weight's size after training (alpha = {ALPHA:g}), mean ± std over seeds",
+        title=f"Each weight's size (alpha = {ALPHA:g}), geometric mean ± std over seeds",
     )
     log_scale(ax)
     ax.legend()

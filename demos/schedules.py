@@ -126,7 +126,7 @@ def _plot(runs: dict[tuple[str, float], list[Run]], target: float, out: Path) ->
     left.set(
         xlabel="epoch",
         ylabel="training loss (BCE, log scale)",
-        title="Training loss, mean ± std over seeds",
+        title="Training loss, geometric mean ± std over seeds",
     )
     log_scale(left)
     left.legend(fontsize=8, loc="upper right")

@@ -176,7 +176,7 @@ def _plot(profiles: dict[tuple[str, str], list[list[float]]], out: Path) -> Path
         fig,
         out,
         "vanishing_gradient",
-        f"Gradient size per layer of a {DEPTH}-layer MLP at initialisation, mean ± std over seeds",
+        f"Gradient per layer of a {DEPTH}-layer MLP at initialisation (geometric mean ± std)",
     )
 
 
