@@ -21,6 +21,7 @@ from pathlib import Path
 
 import engine
 from demos._common import (
+    FIT_OPTIONS,
     Result,
     Row,
     Run,
@@ -78,6 +79,7 @@ def one_epoch(spec: Spec) -> None:
         batch_size=spec.batch_size,
         verbose=False,
         seed=spec.seed,
+        **FIT_OPTIONS,
     )
 
 

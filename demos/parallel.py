@@ -107,7 +107,7 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
         for w in WORKERS
     ]
     checks = quick_checks([_check(2, 1, wall, cores), _check(4, 2, wall, cores)], quick)
-    plot = _plot(speedups, cores, out)
+    plot = _plot(speedups, cores, load, out)
     return Result(
         "parallel",
         "9. Parallel processing (worker processes, not GPUs)",
@@ -164,7 +164,7 @@ def _check(more: int, fewer: int, wall: dict[int, list[float]], cores: int) -> C
     return Check(claim, article, ours, verdict)
 
 
-def _plot(speedups: dict[int, list[float]], cores: int, out: Path) -> Path:
+def _plot(speedups: dict[int, list[float]], cores: int, load: float | None, out: Path) -> Path:
     fig, axes = figure(1, width=7, height=5)
     ax = axes[0][0]
     ax.plot(WORKERS, [min(w, cores) for w in WORKERS], "k--", label=f"ideal on {cores} cores")
@@ -187,7 +187,8 @@ def _plot(speedups: dict[int, list[float]], cores: int, out: Path) -> Path:
         color="tab:blue",
         capsize=6,
         linewidth=2,
-        label="measured here (median, range over rounds)",
+        label="measured here (median, range over rounds)"
+        + ("" if load is None else f",\nload average {load:.1f} when it started"),
     )
     ax.set(
         xlabel="worker processes (GPUs in the article)",

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from demos._common import Result, Row, Table, cli, moons, quick_checks, seeds_for
+from demos._common import FIT_OPTIONS, Result, Row, Table, cli, moons, quick_checks, seeds_for
 from demos._plots import figure, save
 from demos._stats import PAIRED_RULE, Spread, judge, spread
 from nn import MLP, fit
@@ -61,6 +61,7 @@ def train_and_score(config: dict[str, Any]) -> dict[str, Any]:
         batch_size=config["batch_size"],
         verbose=False,
         seed=config["seed"],
+        **FIT_OPTIONS,
     )
     return {
         "test accuracy": accuracy(model, task.X_test, task.y_test),
