@@ -21,7 +21,7 @@ from demos._common import Result, Row, Run, Spec, Table, cli, moons, quick_check
 from demos._plots import band, figure, save
 from demos._stats import PAIRED_RULE, judge, spread
 from nn import Callback, Layer
-from nn.train import Logs
+from nn.callbacks import Logs
 
 INITS = {"zeros": "zero", "xavier_uniform": "Xavier"}
 ACTIVATIONS = ("tanh", "sigmoid")

@@ -6,7 +6,7 @@ Every cell trains the same model from the same initial weights (per seed)
 with Adam for the same number of epochs, and is scored on held-out points,
 over 5 seeds. The article printed three hand-picked settings; the grid
 around them shows where they sit among their neighbours. Cells run on two
-worker processes (nn.tuning); each cell seeds everything from its config,
+worker processes (demos.grid); each cell seeds everything from its config,
 so the numbers do not depend on the process that ran it.
 """
 
@@ -21,10 +21,10 @@ from typing import Any
 from demos._common import FIT_OPTIONS, Result, Row, Table, cli, moons, quick_checks, seeds_for
 from demos._plots import figure, save
 from demos._stats import PAIRED_RULE, Spread, judge, spread
+from demos.grid import param_grid, run_grid
 from nn import MLP, fit
 from nn.metrics import accuracy
 from nn.optim import Adam
-from nn.tuning import param_grid, run_grid
 
 LRS = (0.001, 0.005, 0.01)
 BATCH_SIZES = (16, 32, 64)
