@@ -5,8 +5,9 @@ pass (values made once, then the per-sample loop, then the values that
 combine the samples), then the backward pass in exactly the order
 ``loss.backward()`` takes, adds into each parameter's ``.grad`` and returns
 the numbers ``fn`` returned. Values are named as
-:func:`engine.source.variable_names` names them (a usable label, else
-``v<k>``); inside the loop, names are those of the first sample's values.
+the drawings and ``explain`` name them (:mod:`engine.teach.names`: a label,
+a parameter's path such as ``layers_0_neurons_3_w_1``, ``dot4``, ``relu2``);
+inside the loop, names are those of the first sample's values.
 """
 
 from __future__ import annotations

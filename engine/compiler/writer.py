@@ -1,23 +1,24 @@
 """Names in the generated code, and the texts of values and gradients.
 
-A value is named as :func:`engine.teach.source.backward_source` names it:
-its label when that is a usable identifier no other value in the code
-carries, else ``v<k>``. :class:`Writer` gives the text that reads a value
-or accumulates its gradient, inside the sample loop or outside it.
+Values are named as every teaching tool names them (:mod:`engine.teach.names`),
+so the code reads like the drawing. :class:`Writer` gives the text that
+reads a value or accumulates its gradient, inside the sample loop or
+outside it.
 """
 
 from __future__ import annotations
 
 import operator
 import re
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from engine.compiler.formulas import literal
 from engine.compiler.plan import Plan
+from engine.core.codegen import HELPERS
+from engine.core.rules import FORWARD_HELPERS
 from engine.core.value import CONSTANT, Value
-from engine.teach.names import _is_identifier as usable_name
+from engine.teach.names import identifier_names, name_values
 
 # Names the generated function uses for itself; a value's name must differ.
 _OWN_NAME = re.compile(
@@ -32,31 +33,25 @@ def is_own_name(name: str) -> bool:
 
 
 def names_for(plan: Plan, arg_names: list[str]) -> dict[Value, str]:
-    """Each value's name in the code: its label, as backward_source names it.
+    """Each value's name in the code, as the drawings and explain name it.
 
-    A value's label when it is a usable identifier that no other value in
-    the code carries, else ``v<k>``, numbering the parameters, then the
-    argument values, then the nodes in the order they were made. Inside
-    the loop the first sample's values stand for every sample's.
+    The names of :mod:`engine.teach.names` (a label, a parameter's path in
+    its model, ``mul3``, ``relu12``...) as Python identifiers, given to the
+    values the code mentions: the parameters, the arguments' values, and the
+    nodes in the order they were made. Inside the loop the first sample's
+    values stand for every sample's.
     """
     nodes = [*plan.template, *plan.outside] if plan.looped else plan.nodes
     everything = [*plan.params, *plan.trace.inputs, *sorted(nodes, key=_creation)]
-    counts = Counter(v.label for v in everything if v.label)
-    names: dict[Value, str] = {}
-    taken = set(counts)
-    for k, v in enumerate(everything):
-        label = v.label
-        if label and counts[label] == 1 and usable_name(label):
-            name = label
-            if name in arg_names or is_own_name(name):
-                while name in taken or name in arg_names or is_own_name(name):
-                    name += "_"
-                taken.add(name)
-        else:
-            name = f"v{k}"
-            while name in taken:
+    reserved = (*HELPERS, *FORWARD_HELPERS, "float", "engine", *arg_names)
+    names = identifier_names(name_values(everything), reserved=reserved)
+    taken = set(names.values())
+    for v, name in names.items():
+        if is_own_name(name):
+            while name in taken or is_own_name(name) or name in arg_names:
                 name += "_"
-        names[v] = name
+            names[v] = name
+            taken.add(name)
     return names
 
 
