@@ -295,3 +295,43 @@ def test_the_page_renders(film: dict[str, Any], tmp_path: Path) -> None:
     region = image[90:380, 15:320, :3].reshape(-1, 3)
     colours = {tuple(round(float(c) * 20) for c in px) for px in region[::7]}
     assert len(colours) > 30
+
+
+def test_a_model_the_page_cannot_rerun_still_gets_curves_and_a_graph(tmp_path: Path) -> None:
+    class Scaled(nn.Module):
+        """A model the page cannot rerun: a layer followed by a learnt scale."""
+
+        def __init__(self) -> None:
+            self.layer = Layer(2, 1, activation="linear")
+            self.scale = Value(1.0)
+            self.name_modules()
+
+        def __call__(self, x: Any) -> Any:
+            out = self.layer(x)
+            assert isinstance(out, Value)
+            return out * self.scale
+
+        def parameters(self) -> list[Value]:
+            return [*self.layer.parameters(), self.scale]
+
+    model = Scaled()
+    view = LiveView(tmp_path / "custom.html")
+    X, labels = nn.make_moons(20, noise=0.1, seed=1)
+    fit(
+        model,
+        X,
+        [2 * t - 1 for t in labels],
+        loss="hinge",
+        optimizer=SGD(model.parameters(), lr=0.1),
+        epochs=2,
+        callbacks=[view],
+        verbose=False,
+    )
+    payload = view.payload()
+    assert payload["spec"] is None
+    assert not payload["two_d"]
+    assert any("not made of nn.Layer" in note for note in payload["notes"])
+    assert any("sample 0 after the last epoch" in note for note in payload["notes"])
+    assert "w" not in view.frames[-1]
+    assert "grad_rms/layer" in view.frames[-1]["logs"]  # its Layer is still measured
+    assert (tmp_path / "custom.html").stat().st_size > 10_000
