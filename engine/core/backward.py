@@ -9,14 +9,18 @@ into the parents' ``.grad``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import TYPE_CHECKING, cast
 
 from engine.core import float_pass as _generated
 from engine.core.convert import as_float
 from engine.core.graph import topological_order
+from engine.core.recording import NOT_RECORDED
 
 if TYPE_CHECKING:  # value.py imports this module, so Value is for the type checker only
     from engine.core.value import Value
+
+_grad_of = attrgetter("grad")
 
 # The generated module is not type-annotated (it is data made into code).
 float_pass = cast("Callable[[list[Value]], None]", _generated.float_pass)
@@ -33,18 +37,26 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     """
     seed = as_float(gradient, "backward(gradient)")
     order = topological_order(root)
+    if not order and root._seq == NOT_RECORDED:
+        raise RuntimeError(
+            f"backward() on {root!r}, which was computed while recording was off "
+            "(inside no_grad()), so it has no graph to pass gradients through. "
+            "Compute it outside no_grad(), or inside enable_grad(). (A generator "
+            "paused inside `with no_grad():` turns recording off for its caller too.)"
+        )
     if not order:
         root.grad += seed
         return
-    earlier = [node.grad for node in order]
-    carried = any(earlier)
+    # map() with attrgetter runs in C: most calls find nothing to carry
+    carried = any(map(_grad_of, order))
     if carried:
+        earlier = [node.grad for node in order]
         for node in order:
             node.grad = 0.0
     root.grad = seed
     float_pass(order)
     if carried:
-        for node, g in zip(order, earlier):
+        for node, g in zip(order, earlier):  # earlier is bound when carried
             node.grad += g
 
 

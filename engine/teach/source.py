@@ -137,29 +137,13 @@ def _is_constant(value: Value) -> bool:
     return value._seq == CONSTANT
 
 
-_OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
-
-
 def forward_text(node: Value, names: dict[Value, str]) -> str:
     """How ``node`` was computed, e.g. ``a * b``, ``tanh(n)`` or ``x ** 3``."""
     rule = node._rule
     if rule is None:
         return "a constant" if _is_constant(node) else "an input"
-    xs = [names[p] for p in node._prev]
-    if rule.name in _OPERATORS and len(xs) == 2:
-        return f"{xs[0]} {_OPERATORS[rule.name]} {xs[1]}"
-    if rule.name == "pow_const":
-        return f"{xs[0]} ** {_number(node._ctx[0])}"
-    if rule.name == "neg":
-        return f"-{xs[0]}"
-    if rule.name == "sum":
-        return " + ".join(xs)
-    if rule.name == "dot":
-        half = len(xs) // 2
-        terms = [f"{w} * {x}" for w, x in zip(xs[:half], xs[half : 2 * half])]
-        return " + ".join(terms + xs[2 * half :]) or "0.0"
-    args = xs + [_number(p) for p in node._ctx]
-    return f"{rule.name}({', '.join(args)})"
+    values = (*[p.data for p in node._prev], *node._ctx)
+    return rule.show(values, names=tuple(names[p] for p in node._prev))
 
 
 # --- formulas as syntax trees ---------------------------------------------------------------
