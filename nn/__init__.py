@@ -25,7 +25,7 @@ from nn.health import GradientHealth
 from nn.layers import MLP, Dropout, Layer, Neuron
 from nn.live import LiveView
 from nn.module import Module
-from nn.serialize import CheckpointError, load, save
+from nn.serialize import CheckpointError, CheckpointWarning, load, save
 from nn.train import fit
 from nn.utils import clip_grad_norm, clip_grad_norm_
 
@@ -33,6 +33,7 @@ __all__ = [
     "MLP",
     "Callback",
     "CheckpointError",
+    "CheckpointWarning",
     "Dropout",
     "EarlyStopping",
     "GradientHealth",

@@ -65,15 +65,20 @@ def _class_label(t: Any, n_out: int) -> str | None:
 
 
 def _mse_label(t: Any, n_out: int) -> str | None:
-    if n_out == 1 and is_real(t):
-        return None
-    if n_out > 1 and isinstance(t, Sequence) and len(t) == n_out and all(map(is_real, t)):
-        return None
-    return (
-        "mse takes one number per sample"
-        if n_out == 1
-        else f"mse takes a list of {n_out} numbers per sample, one per output"
-    )
+    if n_out == 1:
+        well_shaped, row = is_real(t), [t]
+    else:
+        well_shaped = isinstance(t, Sequence) and len(t) == n_out and all(map(is_real, t))
+        row = t
+    if not well_shaped:
+        return (
+            "mse takes one number per sample"
+            if n_out == 1
+            else f"mse takes a list of {n_out} numbers per sample, one per output"
+        )
+    if not all(math.isfinite(x) for x in row):
+        return "mse takes finite labels; a nan or inf label makes the loss and every weight nan"
+    return None
 
 
 def _argmax(row: Sequence[Value]) -> int:
@@ -261,6 +266,7 @@ class Run:
     parameters: list[Value]  # the model's, checked for nan/inf and clipped
     clip_grad_norm: float | None
     terminate_on_nan: bool
+    compiled: Any = None  # fit(compile=...): forward and backward by engine.compile
 
 
 def prepare(

@@ -14,7 +14,7 @@ prints a per-layer ``summary()``. The concrete modules live in
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar, overload
 
 from engine import Value
 from nn._checks import is_real
@@ -142,26 +142,34 @@ class Module:
         unexpected = [k for k in state if k not in named]
         if missing or unexpected:
             raise ValueError(_mismatch_message(self, len(named), len(state), missing, unexpected))
-        for name, number in state.items():
-            if not is_real(number):
-                hint = " (use p.data for a Value's number)" if _is_value(number) else ""
-                raise TypeError(
-                    f"state_dict[{name!r}] must be a number, got {type(number).__name__}{hint}"
-                )
+        # Convert every number before assigning any: float() can still fail
+        # (an int of 400 digits, a huge Fraction, a broken __float__), and a
+        # failure halfway would leave the model half-loaded.
+        numbers_by_name = {name: _state_float(name, state[name]) for name in named}
         for name, p in named.items():
-            p.data = float(state[name])
+            p.data = numbers_by_name[name]
 
     # --- summary -----------------------------------------------------------------
 
-    def summary(self, show: bool = True) -> str:
+    @overload
+    def summary(self, show: Literal[True] = True) -> None: ...
+    @overload
+    def summary(self, show: Literal[False]) -> str: ...
+    @overload
+    def summary(self, show: bool) -> str | None: ...
+
+    def summary(self, show: bool = True) -> str | None:
         """A per-layer table: output width, activation and parameter count.
 
-        Prints the table unless ``show=False``, and returns it as a string.
+        Prints the table, as Keras does, and returns None, so a REPL or a
+        notebook shows it once; ``summary(show=False)`` returns the table
+        as a string instead of printing it.
         """
         text = _format_summary(self, self._summary_rows())
-        if show:
-            print(text)
-        return text
+        if not show:
+            return text
+        print(text)
+        return None
 
     def _summary_rows(self) -> list[SummaryRow]:
         """Rows for summary(): one per sub-module, or one for a leaf module."""
@@ -177,6 +185,25 @@ class Module:
 
 def _is_value(x: object) -> bool:
     return isinstance(x, Value)
+
+
+def _state_float(name: str, number: object) -> float:
+    """``float(number)`` for load_state_dict, or an error naming the entry."""
+    if not is_real(number):
+        hint = " (use p.data for a Value's number)" if _is_value(number) else ""
+        raise TypeError(f"state_dict[{name!r}] must be a number, got {type(number).__name__}{hint}")
+    try:
+        return float(number)  # type: ignore[arg-type]  # a numbers.Real converts
+    except OverflowError:
+        raise ValueError(
+            f"state_dict[{name!r}] is out of float range: a parameter is a float, "
+            "at most about 1.8e308 in size"
+        ) from None
+    except Exception as error:  # a numbers.Real whose __float__ is broken
+        raise ValueError(
+            f"state_dict[{name!r}] ({type(number).__name__}) cannot be converted to a float: "
+            f"{type(error).__name__}: {error}"
+        ) from error
 
 
 def _mismatch_message(

@@ -102,7 +102,7 @@ def float_pass(order, R_dot=R_dot, R_relu=R_relu, R_add=R_add, R_mul=R_mul, R_ta
             a = p_a.data
             b = p_b.data
             p_a.grad += pow_da(g, a, b)
-            p_b.grad += pow_db(g, out, a)
+            p_b.grad += pow_db(g, out, a, b)
         elif rule is R_pow_const:  # pow_const
             k = node._ctx[0]
             p_x, = parents

@@ -164,28 +164,63 @@ def ieee_div(a: Any, b: Any) -> Any:
     """a / b, but with IEEE 754's inf/nan instead of ZeroDivisionError.
 
     Derivatives can be infinite where the op itself is fine (sqrt at 0);
-    PyTorch reports inf there and so do we.
+    PyTorch reports inf there and so do we. On Values (a derivative being
+    built as a graph) a zero divisor gives an :data:`IEEE_DIV` node holding
+    that inf, which can be differentiated again.
     """
-    if type(b) is float and b == 0.0:
-        a = float(a) if type(a) is not float else a
-        if a == 0.0 or a != a:
-            return NAN
-        return math.copysign(INF, a) * math.copysign(1.0, b)
+    if type(b) is float:
+        if b == 0.0:
+            a = float(a) if type(a) is not float else a
+            if a == 0.0 or a != a:
+                return NAN
+            return math.copysign(INF, a) * math.copysign(1.0, b)
+        return a / b
+    if float(b) == 0.0:
+        return _unchecked(IEEE_DIV, (a, b))
     return a / b
 
 
 def ieee_pow(x: Any, k: Any) -> Any:
-    """x ** k with inf for 0 ** negative and overflow, as in PyTorch."""
+    """x ** k with inf for 0 ** negative and overflow, as in PyTorch.
+
+    On floats a negative ``x`` with a non-integer ``k`` has no real result;
+    no op records such a node, so meeting one means the graph changed after
+    it was built, and this raises :class:`NotReal` rather than let Python
+    return a complex number. On Values, ``0 ** negative`` gives a node
+    holding inf, like :func:`ieee_div`.
+    """
     if type(x) is float:
         try:
-            return x**k
+            result = x**k
         except ZeroDivisionError:  # 0.0 ** negative
             odd = float(k).is_integer() and int(k) % 2 == 1
             return math.copysign(INF, x) if odd else INF
         except OverflowError:
             odd = float(k).is_integer() and int(k) % 2 == 1
             return -INF if (x < 0 and odd) else INF
+        if type(result) is complex:
+            raise NotReal(f"({x!r}) ** {k!r} is not a real number")
+        return result
+    if float(x) == 0.0 and float(k) < 0.0:
+        if isinstance(k, (int, float)):
+            return _unchecked(RULES["pow_const"], (x,), (k,))
+        return _unchecked(RULES["pow"], (x, k))
     return x**k
+
+
+class NotReal(ArithmeticError):
+    """A derivative formula met a number whose real result does not exist."""
+
+
+def _unchecked(rule: Rule, operands: tuple[Any, ...], params: tuple[Any, ...] = ()) -> Any:
+    """Record ``rule`` on ``operands`` (one is a Value) without the domain check.
+
+    Only derivative graphs do this, where IEEE 754 says what the result is
+    (1 / 0 is inf). Found through the operand's class because the Value
+    module imports this one, not the other way round.
+    """
+    value_class = next(type(o) for o in operands if hasattr(type(o), "_unchecked"))
+    return value_class._unchecked(rule, operands, params)
 
 
 def sign(x: Any) -> float:
@@ -195,21 +230,25 @@ def sign(x: Any) -> float:
 
 def pow_da(g: Any, a: Any, b: Any) -> Any:
     """g * d(a ** b)/da = g * b * a ** (b - 1)."""
-    # float(): on Values, == compares identity, not data. At a == b == 0 the
-    # formula gives 0 * inf, but a ** 0 is the constant 1: the slope is 0.
-    if float(a) == 0.0 and float(b) == 0.0:
+    # float(): on Values, == compares identity, not data. With b == 0 the
+    # slope is 0; where the formula would give 0 * inf (a == 0) or 0 * nan
+    # (a nan) we say so directly, as PyTorch does. (Elsewhere the formula
+    # stays, so that its derivative with respect to b is right.)
+    a_ = float(a)
+    if float(b) == 0.0 and (a_ == 0.0 or a_ != a_):
         return g * 0.0
     return g * b * ieee_pow(a, b - 1)
 
 
-def pow_db(g: Any, out: Any, a: Any) -> Any:
+def pow_db(g: Any, out: Any, a: Any, b: Any) -> Any:
     """g * d(a ** b)/db = g * a ** b * log(a)."""
-    # At a == 0 PyTorch uses 0; for a < 0 the real log does not exist and
-    # PyTorch gives nan.
+    # At a == 0 PyTorch uses 0 for b >= 0 (and inf * log(0) = -inf for
+    # b < 0, which only derivative graphs reach); for a < 0 the real log
+    # does not exist and PyTorch gives nan.
     if a > 0:
         return g * out * log(a)
     if float(a) == 0.0:
-        return g * 0.0
+        return g * 0.0 if b >= 0 else g * out * -INF  # log(0) = -inf
     return g * NAN
 
 
@@ -261,6 +300,7 @@ FORWARD_HELPERS = (
     "safe_cos",
     "safe_softplus",
     "ieee_pow",
+    "ieee_div",
     "pow_undefined",
 )
 
@@ -322,14 +362,14 @@ _register(
     Rule(
         "pow",
         "ieee_pow(a, b)",
-        ("pow_da(g, a, b)", "pow_db(g, out, a)"),
+        ("pow_da(g, a, b)", "pow_db(g, out, a, b)"),
         ("a", "b"),
         symbol="**",
         text="{a} ** {b}",
         domain=_POW_DOMAIN,
         undefined="pow_undefined(a, b)",
         fix=_POW_FIX,
-        note="d/db at a == 0 is 0 and at a < 0 is nan, as in PyTorch.",
+        note="d/db at a == 0 is 0 (for b >= 0) and at a < 0 is nan, as in PyTorch.",
     ),
     Rule(
         "pow_const",
@@ -401,6 +441,20 @@ _register(
         methods=("dot",),
         note="parents are w1..wn, x1..xn[, bias]",
     ),
+)
+
+# Division as derivative graphs need it: where the divisor is 0 it gives
+# IEEE 754's inf or nan instead of an error (the derivative of sqrt at 0 is
+# 1 / (2 * 0) = inf, as in PyTorch). Not in RULES: users' ``a / b`` keeps
+# its domain check, so that a division by 0 is always reported.
+IEEE_DIV = Rule(
+    "div",
+    "ieee_div(a, b)",
+    ("ieee_div(g, b)", "-ieee_div(g * out, b)"),
+    ("a", "b"),
+    symbol="/",
+    text="{a} / {b}",
+    note="a / 0 is inf, -inf or nan (IEEE 754); only derivative graphs make this op.",
 )
 
 # For micrograd-style construction, Value(data, children, op): ops that take

@@ -68,10 +68,8 @@ CONSTANT = -1
 
 _new = object.__new__
 
-
-def _short(x: float) -> float:
-    """x rounded to 6 significant digits, so reprs stay one short line."""
-    return float(f"{x:.6g}")
+# Every int of smaller magnitude converts to a float (2**1024 does not).
+_BIG_INT = 2**1023
 
 
 def _node(data: float, parents: tuple[Value, ...], rule: Rule, params: tuple[Any, ...]) -> Value:
@@ -121,12 +119,12 @@ def _lift(other: Any, op: str) -> Value:
         return other
     if type(other) is float:
         return _constant(other)
-    if type(other) is int:
+    if type(other) is int and -_BIG_INT < other < _BIG_INT:
         return _constant(float(other))
     if isinstance(other, Value):
         return other
-    if isinstance(other, numbers.Real):
-        return _constant(float(other))
+    if isinstance(other, numbers.Real):  # 10**400 gets a clear error here
+        return _constant(_as_float(other, f"the operand of {op}"))
     raise TypeError(
         f"unsupported operand for {op}: Value and {type(other).__name__} "
         f"{other!r:.40}. Use a Value, an int or a float."
@@ -218,6 +216,17 @@ class Value:
         self._seq = _next_seq() if children else 0
         self._scope = current_scope() if children else None
 
+    @staticmethod
+    def _unchecked(rule: Rule, operands: tuple[Any, ...], params: tuple[Any, ...] = ()) -> Value:
+        """Record ``rule`` on ``operands`` without its domain check.
+
+        For derivative graphs only (``engine.core.rules.ieee_div`` and
+        ``ieee_pow``): there a derivative may be inf where the op itself is
+        fine, as in PyTorch, and must not raise as ``1 / 0`` typed by a user does.
+        """
+        parents = tuple(_lift(o, rule.symbol or rule.name) for o in operands)
+        return _node(rule.forward(*[p.data for p in parents], *params), parents, rule, params)
+
     # --- introspection ---------------------------------------------------------
 
     @property
@@ -241,7 +250,9 @@ class Value:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={_short(self.data)}, grad={_short(self.grad)}{label})"
+        # The exact numbers (repr of a float is the shortest text that reads
+        # back as the same float): a repr never rounds behind the user's back.
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     def __float__(self) -> float:
         return self.data
@@ -272,6 +283,8 @@ class Value:
             return _apply(_POW, (self, other))
         if not isinstance(other, numbers.Real):
             _lift(other, "**")  # raises the standard message
+        if type(other) is not float:  # the exponent must fit a float (not 10**400)
+            _as_float(other, "the exponent of **")
         # A constant exponent is a parameter of the op, not a parent, exactly
         # as micrograd records ``x**2`` (its _op reads '**2').
         return _apply(_POW_CONST, (self,), (other,))

@@ -597,6 +597,10 @@ X4, Y4 = [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]], [1, -1, 1, -1]
             "scheduler was built for another optimizer",
         ),
         ([[0.0, math.nan]] * 4, Y4, {}, r"X\[0\]\[1\] is nan; inputs must be finite"),
+        (X4, [0.5, math.nan, 1.0, 2.0], {"loss": "mse"}, "label 1 of X is nan: mse takes finite"),
+        (X4, [0.5, 1.0, -math.inf, 2.0], {"loss": "mse"}, "label 2 of X is -inf: mse takes finite"),
+        (X4, [[math.inf], 1.0, 1.0, 2.0], {"loss": "mse"}, r"label 0 of X is inf: mse"),
+        (X4, Y4, {"loss": "mse", "validation": (X4, [0, 0, math.nan, 0])}, "label 2 of valid"),
     ],
 )
 def test_mistakes_are_clear_value_errors(
@@ -605,6 +609,13 @@ def test_mistakes_are_clear_value_errors(
     info = mistake(MLP(2, [4, 1]), X, y, **kwargs)
     assert info.type is ValueError
     assert info.match(words)
+
+
+def test_mse_refuses_non_finite_labels_of_several_outputs() -> None:
+    rows = [[1.0, 2.0], [0.0, 0.0], [1.0, math.nan], [3.0, 1.0]]
+    info = mistake(MLP(2, [4, 2]), X4, rows, loss="mse")
+    assert info.type is ValueError
+    assert info.match(r"label 2 of X is \[1\.0, nan\]: mse takes finite labels")
 
 
 def test_cross_entropy_labels_must_be_class_indices() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from fractions import Fraction
 
@@ -46,12 +47,55 @@ def test_repr_shows_label_data_and_grad() -> None:
     assert repr(Value(-1.5)) == "Value(data=-1.5, grad=0.0)"
 
 
-@pytest.mark.parametrize("x", [1 / 3, -2 / 3 * 1e300, 123456789.123, 1e-300 / 7, INF, NAN])
-def test_repr_stays_short(x: float) -> None:
-    text = repr(Value(x))
-    assert text.startswith("Value(data=")
-    assert len(text) <= 45, text
-    assert repr(Value(1 / 3)) == "Value(data=0.333333, grad=0.0)"
+@pytest.mark.parametrize(
+    "x", [123456789.0, 1 / 3, -2 / 3 * 1e300, 123456789.123, 1e-300 / 7, 5e-324, INF, -0.0]
+)
+def test_repr_never_rounds(x: float) -> None:
+    v = Value(x)
+    v.grad = x / 3
+    text = repr(v)
+    assert text == f"Value(data={x!r}, grad={x / 3!r})"
+    shown = text.removeprefix("Value(data=").removesuffix(")").split(", grad=")
+    assert [float(t) for t in shown] == [v.data, v.grad]  # reads back exactly
+    assert repr(Value(123456789.0)) == "Value(data=123456789.0, grad=0.0)"
+    assert repr(Value(NAN)) == "Value(data=nan, grad=0.0)"
+
+
+@pytest.mark.parametrize(
+    ("make", "where"),
+    [
+        (lambda: Value(10**400), r"Value\(\): the int 100000000000\.\.\. \(401 digits\)"),
+        (lambda: Value(-(10**400)), r"Value\(\): the int -100000000000\.\.\. \(401 digits\)"),
+        (lambda: Value(Fraction(10**400, 3)), r"Value\(\): the Fraction"),  # type: ignore[arg-type]
+        (lambda: Value(2.0) ** 10**400, r"the exponent of \*\*: the int 1000"),
+        (lambda: Value(0.5) ** -(10**5000), "exponent of .*an int of about 5,000 digits"),
+        (lambda: Value(2) * 10**400, r"the operand of \*: the int 1000"),
+        (lambda: 10**400 * Value(2), r"the operand of \*: the int 1000"),
+        (lambda: Value(2) + 2**1024, r"the operand of \+: the int 179769313486\.\.\. \(309 digits"),
+        (lambda: Value(2) / 10**400, "the operand of /"),
+        (lambda: (2**1024) ** Value(2), r"the operand of \*\*: the int 1797"),
+        (lambda: engine.sum([Value(1), 10**400]), "the operand of sum"),
+        (lambda: engine.dot([Value(1)], [10**400]), "the operand of dot"),
+        (lambda: Value(1).leaky_relu(10**400), r"leaky_relu\(negative_slope\): the int"),
+        (lambda: Value(1).backward(10**400), r"backward\(gradient\): the int"),
+    ],
+)
+def test_ints_too_large_for_a_float_get_a_clear_error(
+    make: Callable[[], object], where: str
+) -> None:
+    with pytest.raises(OverflowError, match=where) as info:
+        make()
+    assert "too large for a float" in str(info.value)
+    assert "Use a smaller number, or math.inf" in str(info.value)
+    assert len(str(info.value)) < 300
+
+
+def test_the_largest_ints_that_fit_a_float_still_work() -> None:
+    biggest = int(sys.float_info.max)
+    assert Value(biggest).data == float(biggest)
+    assert (Value(1.0) * biggest).data == float(biggest)
+    assert (Value(1.0) * -biggest).data == -float(biggest)
+    assert (Value(2.0) ** 1023).data == 2.0**1023
 
 
 def test_float_and_item() -> None:
