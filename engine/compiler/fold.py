@@ -41,13 +41,15 @@ class Chain:
     terms: list[Value]  # t_1 .. t_m
     slots: tuple[Slot, ...]  # per parent of a term: a parameter number k, or a constant
     indices: list[tuple[int, ...]]  # per term: the parameter index of each number k
+    position: int | None = None  # a sum over the samples: the terms' place in the loop
 
     @property
     def last(self) -> Value:
         return self.links[-1]
 
     def members(self) -> list[Value]:
-        return [*self.terms, *self.links]
+        """The nodes outside the loop that the chain stands for."""
+        return list(self.links) if self.position is not None else [*self.terms, *self.links]
 
 
 def _uses(plan: Plan) -> dict[Value, int]:
@@ -113,12 +115,35 @@ def find_chains(plan: Plan) -> list[Chain]:
         if v._rule is not add or len(v._prev) != 2:
             continue
         first, term = v._prev
+        spot = plan.where.get(term)
+        if spot is not None:  # a sum over the samples' results, sample 0 first
+            k, t = spot
+            if (
+                current is not None
+                and current.position == t
+                and first is current.last
+                and k == len(current.links)
+            ):
+                current.links.append(v)
+                current.terms.append(term)
+                continue
+            if k == 0 and not first._prev and first._seq == CONSTANT:
+                current = Chain([v], [term], (), [], position=t)
+                chains.append(current)
+            else:
+                current = None
+            continue
         found = _pattern(term, param_index) if uses.get(term) == 1 else None
         if found is None or term not in position:
             current = None
             continue
         term_shape, indices = found
-        if current is not None and first is current.last and term_shape == shape:
+        if (
+            current is not None
+            and current.position is None
+            and first is current.last
+            and term_shape == shape
+        ):
             current.links.append(v)
             current.terms.append(term)
             current.indices.append(indices)
@@ -171,9 +196,16 @@ def fold_forward(w: Writer, chain: Chain, out: list[str]) -> None:
     add = chain.last._rule
     assert add is not None
     name = w.names[chain.last]
+    start = literal(chain.links[0]._prev[0].data)
+    if chain.position is not None:
+        values = w.value(chain.terms[0], False).partition("[")[0]  # OUT<t>[0] -> OUT<t>
+        out.append(f"    # {name}: a sum over the {len(chain.terms)} samples, in a loop")
+        out.append(f"    {name} = {forward_line(add, (), [start, f'{values}[0]'])}")
+        out.append(f"    for k in range(1, {len(chain.terms)}):")
+        out.append(f"        {name} = {forward_line(add, (), [name, f'{values}[k]'])}")
+        return
     variables = _loop_variables(chain)
     first, _ = _term(chain, [f"PLIST[{i}]" for i in chain.indices[0]])
-    start = literal(chain.links[0]._prev[0].data)
     table, _ = _table(w, chain.indices[1:])
     term, _ = _term(chain, [f"PLIST[{v}]" for v in variables])
     out.append(f"    # {name}: a sum of {len(chain.terms)} terms of parameters, in a loop")
@@ -184,11 +216,22 @@ def fold_forward(w: Writer, chain: Chain, out: list[str]) -> None:
 
 def fold_backward(w: Writer, chain: Chain, out: list[str], clean: set[str]) -> None:
     """Every term gets the last link's gradient; its parameters' gradients
-    (in GLIST) get the term's contributions, the last term first."""
+    (in GLIST) get the term's contributions, the last term first. For a sum
+    over the samples, each sample's result gets it (in GOUT<t>)."""
     g = f"grad_{w.names[chain.last]}"
+    target = w.grad(chain.terms[0], False) if chain.position is not None else ""
+    if target is None:  # the samples' results want no gradient
+        return
     if g not in clean:
         out.append(f"    FOLDG = 0.0 + {g}")
         g = "FOLDG"
+    if chain.position is not None:
+        grads = target.partition("[")[0]
+        out.append(
+            f"    for k in range({len(chain.terms) - 1}, -1, -1):  # the samples, last first"
+        )
+        out.append(f"        {grads}[k] += {g}")
+        return
     term = chain.terms[0]
     rule = term._rule
     assert rule is not None

@@ -180,6 +180,8 @@ def generate(plan: Plan, arg_names: list[str], vector: Any = None) -> Generated:
         chain = last_of.get(node)
         if chain is None:
             _backward(w, node, False, out, "    ", assigned, clean, None)
+        elif chain.position is not None:  # a sum over the samples: no parameters
+            fold_backward(w, chain, out, clean)
         elif not w.locals_live:
             fold_backward(w, chain, out, clean)
             folded_grads = True

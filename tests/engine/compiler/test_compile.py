@@ -127,6 +127,7 @@ def test_full_demo_trajectory_matches_eager() -> None:
             p.data -= lr * p.grad
             q.data -= lr * q.grad
     assert "loop over 100 samples" in repr(step)
+    assert "a sum over the 100 samples, in a loop" in step.source
 
 
 # --- every op -------------------------------------------------------------------------
@@ -487,3 +488,17 @@ def test_sums_over_the_parameters_fold_into_loops_exactly(penalty: Any) -> None:
     step = both(fn, params, X, y)
     assert "terms of parameters, in a loop" in step.source
     both(fn, params, X, y, loop=False)
+
+
+@pytest.mark.parametrize("order", [lambda xs: xs, lambda xs: list(reversed(xs))])
+def test_a_sum_over_the_samples_folds_only_in_sample_order(order: Any) -> None:
+    w = Value(0.3)
+
+    def fn(xs: Any) -> Any:
+        terms = [(w * x).tanh() for x in xs]
+        return sum(order(terms)) * 0.5, sum(terms[:-1])  # the extra wants no gradient
+
+    xs = [0.1 * i - 1 for i in range(20)]
+    step = both(fn, [w], xs)
+    folded = step.source.count("samples, in a loop")
+    assert folded == (2 if order(xs) == xs else 0)
