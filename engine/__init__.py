@@ -27,6 +27,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from engine.core.backward import zero_grad
+from engine.core.collector import pause_gc
 from engine.core.grad import grad
 from engine.core.graph import topological_order
 from engine.core.recording import enable_grad, is_grad_enabled, no_grad, scope
@@ -104,6 +105,7 @@ __all__ = [
     "grad",
     "is_grad_enabled",
     "no_grad",
+    "pause_gc",
     "scope",
     "stale_nodes",
     "topological_order",

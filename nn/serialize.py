@@ -50,7 +50,8 @@ from typing import Any, TypeAlias, TypeVar, overload
 
 from engine import Value
 from nn._checkpoint_io import Refused, parse_strict_json, read_checkpoint_bytes, write_atomically
-from nn.module import ACTIVATIONS, MLP, Layer, Module, Neuron
+from nn.layers import ACTIVATIONS, MLP, Layer, Neuron
+from nn.module import Module
 
 FORMAT = "chainrule-checkpoint"
 VERSION = 2

@@ -271,7 +271,10 @@ loss plus L2), backward only, against a loop that calls each rule's
 # mypy: ignore-errors
 '''
 
-MEASUREMENT = "this pass takes about half the time of the loop (0.5x)."
+MEASUREMENT = (
+    "the loop takes 13.5 ms\nper pass, this pass 4.5 ms: 3.0x faster "
+    "(median of 15 per-round ratios)"
+)
 
 
 def float_pass_module(rules: Iterable[Rule]) -> str:

@@ -22,7 +22,7 @@ from typing import Any, TypeAlias
 from engine.core.backward import backward as _backward_pass
 from engine.core.backward import zero_grad as _zero_grad
 from engine.core.convert import as_float as _as_float
-from engine.core.recording import Off, current, current_scope
+from engine.core.recording import NOT_RECORDED, Off, current, current_scope
 from engine.core.rules import (
     BY_SYMBOL,
     RULES,
@@ -65,8 +65,6 @@ _R_DOT = RULES["dot"]
 _next_seq = itertools.count(1).__next__
 # Leaves have _seq 0, except numbers that an op wrapped (the 2 in x * 2).
 CONSTANT = -1
-# Results computed while recording was off (inside no_grad): no parents kept.
-NOT_RECORDED = -2
 
 _new = object.__new__
 
@@ -444,6 +442,21 @@ class Value:
         ``model.zero_grad()`` (or ``value.zero_grad()``) before the next pass.
         """
         _backward_pass(self, gradient)
+
+    def _backward(self) -> None:
+        """Apply this node's own chain-rule step: add its share to each parent's grad.
+
+        ``backward()`` runs this for every node, output first; micrograd's
+        lecture does it by hand (``o.grad = 1.0; o._backward(); n._backward()``)
+        and gets the same numbers. A leaf has no step to take.
+        """
+        rule = self._rule
+        if rule is None:
+            return
+        parents = self._prev
+        local = rule.vjp(self.grad, self.data, *[p.data for p in parents], *self._ctx)
+        for parent, amount in zip(parents, local):
+            parent.grad += amount
 
     def zero_grad(self) -> None:
         """Set ``grad = 0.0`` on this value and every value it depends on."""

@@ -19,7 +19,8 @@ import pytest
 import engine
 from engine import Value
 from nn import init as nn_init
-from nn.module import INITIALIZERS, MLP, Dropout, Layer, Module, Neuron
+from nn.layers import INITIALIZERS, MLP, Dropout, Layer, Neuron
+from nn.module import Module
 
 TOL = 1e-12  # torch in float64 may add the terms of a dot in another order
 

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from engine import Value
-from nn.module import MLP
+from nn.layers import MLP
 from nn.optim import (
     SGD,
     Adagrad,
@@ -355,14 +355,10 @@ def test_scheduler_state_dict_resumes_exactly() -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda opt: StepLR(opt, step_size=0), "step_size must be a positive int"),
-        (
-            lambda opt: StepLR(opt, step_size=2.5),  # type: ignore[arg-type]
-            "step_size must be a positive int",
-        ),
+        (lambda opt: StepLR(opt, step_size=0), "step_size must be an int >= 1"),
         (lambda opt: StepLR(opt, step_size=2, gamma=-0.1), "Invalid gamma: -0.1"),
         (lambda opt: ExponentialLR(opt, gamma=float("nan")), "Invalid gamma: nan"),
-        (lambda opt: CosineAnnealingLR(opt, T_max=0), "T_max must be a positive int"),
+        (lambda opt: CosineAnnealingLR(opt, T_max=0), "T_max must be an int >= 1"),
         (lambda opt: CosineAnnealingLR(opt, T_max=5, eta_min=-1), "Invalid eta_min: -1"),
         (lambda opt: LambdaLR(opt, [_halving, _halving]), "Expected 1 lr_lambdas, but got 2"),
     ],
@@ -372,6 +368,11 @@ def test_invalid_scheduler_arguments(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         make(SGD(make_params(), lr=0.1))
+
+
+def test_a_fractional_step_size_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match=r"StepLR: step_size must be an int >= 1, got float 2\.5"):
+        StepLR(SGD(make_params(), lr=0.1), step_size=2.5)  # type: ignore[arg-type]
 
 
 def test_scheduler_type_errors() -> None:
@@ -589,8 +590,8 @@ def test_torch_rejects_the_same(cls: OptimizerClass, kw: dict[str, Any], message
 @pytest.mark.parametrize(
     ("kw", "message"),
     [
-        ({"lr": "0.1"}, "learning rate must be a real number, got str"),
-        ({"lr": 0.1, "momentum": None}, "momentum value must be a real number, got NoneType"),
+        ({"lr": "0.1"}, "learning rate must be a number, got str"),
+        ({"lr": 0.1, "momentum": None}, "momentum value must be a number, got NoneType"),
         ({"lr": 0.1, "nesterov": 1}, "nesterov must be True or False, got int"),
         ({"lr": 0.1, "maximize": "yes"}, "maximize must be True or False, got str"),
     ],

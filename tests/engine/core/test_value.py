@@ -568,3 +568,41 @@ def test_dot_rejects_non_numbers() -> None:
         engine.dot([Value(1.0)], ["x"])  # type: ignore[list-item]
     with pytest.raises(TypeError, match="dot"):
         engine.dot([Value(1.0)], [Value(1.0)], bias="b")  # type: ignore[arg-type]
+
+
+# --- stepping the backward pass by hand, as micrograd's lecture does -------------------
+
+
+def test_backward_by_hand_node_by_node_gives_the_lecture_numbers() -> None:
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1 = x1 * w1
+    x2w2 = x2 * w2
+    x1w1x2w2 = x1w1 + x2w2
+    n = x1w1x2w2 + b
+    o = n.tanh()
+    o.grad = 1.0
+    o._backward()
+    assert n.grad == pytest.approx(0.5)
+    n._backward()
+    assert (x1w1x2w2.grad, b.grad) == pytest.approx((0.5, 0.5))
+    x1w1x2w2._backward()
+    x2w2._backward()
+    x1w1._backward()
+    assert (x1.grad, w1.grad, x2.grad, w2.grad) == pytest.approx((-1.5, 1.0, 0.5, 0.0))
+    x1._backward()  # a leaf has nothing to pass on
+    assert x1.grad == pytest.approx(-1.5)
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_each_nodes_own_step_matches_backward(name: str) -> None:
+    for case in cases(name)[:3]:
+        leaves, out = apply(name, case)
+        out.backward()
+        expected = [leaf.grad for leaf in leaves]
+        for leaf in leaves:
+            leaf.grad = 0.0
+        out._backward()  # out.grad is still 1.0 from backward()
+        got = [leaf.grad for leaf in leaves]
+        assert [repr(g) for g in got] == [repr(g) for g in expected]  # nan == nan too
