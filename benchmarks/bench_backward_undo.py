@@ -27,6 +27,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from operator import attrgetter
 from pathlib import Path
 from typing import cast
 
@@ -40,6 +41,7 @@ from engine.core.graph import topological_order
 from nn import MLP, make_moons
 
 ALPHA = 1e-4
+_grad_of = attrgetter("grad")
 
 
 def plain_backward(root: Value, gradient: float = 1.0) -> None:
@@ -48,9 +50,9 @@ def plain_backward(root: Value, gradient: float = 1.0) -> None:
     if not order:
         root.grad += gradient
         return
-    earlier = [node.grad for node in order]
-    carried = any(earlier)
+    carried = any(map(_grad_of, order))
     if carried:
+        earlier = [node.grad for node in order]
         for node in order:
             node.grad = 0.0
     root.grad = gradient
