@@ -16,6 +16,10 @@ between blocks (CPU time, ``time.process_time``):
 
 * backward only: ``model.zero_grad()`` untimed, then ``loss.backward()``;
 * the whole training step: forward, zero_grad, backward and the update.
+
+Measured on a shared 2-core machine (15 rounds): backward only 1.06x
+(quartiles 1.045 .. 1.066), the whole step 1.00x (0.996 .. 1.021, within
+the noise).
 """
 
 from __future__ import annotations
