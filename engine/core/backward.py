@@ -68,7 +68,10 @@ def backward(root: Value, gradient: float = 1.0) -> None:
         for leaf, g in zip(leaves, leaf_grads):
             leaf.grad = g
         if isinstance(error, Exception):
-            raise failure(root, error, "backward()") from error
+            explained = failure(root, error, "backward()")
+            if explained is error:  # not stale: pass the error on as it is
+                raise
+            raise explained from error
         raise
     if earlier is not None:
         for node, g in zip(order, earlier):
