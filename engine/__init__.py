@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from engine.core.backward import zero_grad
 from engine.core.collector import pause_gc
 from engine.core.grad import grad
-from engine.core.graph import topological_order
+from engine.core.graph import GraphTooLargeError, topological_order
 from engine.core.recording import enable_grad, is_grad_enabled, no_grad, scope
 from engine.core.rules import RULES, DomainError, Rule
 from engine.core.stale import StaleGraphError, stale_nodes
@@ -40,14 +40,13 @@ if TYPE_CHECKING:
     from engine.cli.expr import ExpressionError, evaluate
     from engine.teach.explain import explain
     from engine.teach.source import backward_source
-    from engine.viz.dot import GraphTooLargeError, GraphvizNotFoundError, draw_dot
+    from engine.viz.dot import GraphvizNotFoundError, draw_dot
 
 # name -> module that defines it; imported on first access (PEP 562)
 _LAZY = {
     "explain": "engine.teach.explain",
     "backward_source": "engine.teach.source",
     "draw_dot": "engine.viz.dot",
-    "GraphTooLargeError": "engine.viz.dot",
     "GraphvizNotFoundError": "engine.viz.dot",
     "evaluate": "engine.cli.expr",
     "ExpressionError": "engine.cli.expr",

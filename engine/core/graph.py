@@ -113,6 +113,31 @@ def values_in_order(root: Value) -> list[Value]:
 _creation_order = attrgetter("_seq")
 
 
+class GraphTooLargeError(ValueError):
+    """A graph has more values than a tool's ``max_nodes`` allows.
+
+    Raised by ``draw_dot`` (boxes to draw), ``explain`` and
+    ``backward_source`` (values to show) before any large piece of work
+    starts; the message says how large the graph is and how to go on.
+    """
+
+
+def refuse_larger_than(order: list[Value], max_nodes: int | None, tool: str, advice: str) -> None:
+    """Raise :class:`GraphTooLargeError` when ``order`` has more than ``max_nodes`` values.
+
+    ``max_nodes`` must be a positive int, or None for no limit.
+    """
+    if max_nodes is None:
+        return
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
+    if len(order) > max_nodes:
+        raise GraphTooLargeError(
+            f"this graph has {len(order):,} values, more than max_nodes={max_nodes:,}. "
+            f"{tool} {advice}; pass max_nodes=None, or a larger number, to go on anyway"
+        )
+
+
 def _complain_about_foreign_nodes(nodes: Iterable[Any]) -> None:
     for node in nodes:
         for parent in node._prev:

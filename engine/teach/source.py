@@ -37,15 +37,18 @@ from collections import Counter
 from typing import Any
 
 from engine.core.codegen import HELPERS
-from engine.core.graph import topological_order, values_in_order
+from engine.core.graph import refuse_larger_than, topological_order, values_in_order
 from engine.core.value import CONSTANT, Value
 
 __all__ = [
+    "DEFAULT_MAX_NODES",
     "backward_source",
     "edge_formula",
     "edge_name",
+    "edge_names",
     "forward_text",
     "pass_order",
+    "short_forward_text",
     "values_in_order",
     "variable_names",
 ]
@@ -117,10 +120,24 @@ def edge_name(node: Value, i: int, names: dict[Value, str]) -> str:
     When ``node`` uses that parent more than once (``c = b * b``), each use
     is an edge of its own: ``dc/db#1``, ``dc/db#2``.
     """
-    parent = node._prev[i]
-    text = f"d{names[node]}/d{names[parent]}"
-    uses = [j for j, p in enumerate(node._prev) if p is parent]
-    return f"{text}#{uses.index(i) + 1}" if len(uses) > 1 else text
+    return edge_names(node, names)[i]
+
+
+def edge_names(node: Value, names: dict[Value, str]) -> list[str]:
+    """:func:`edge_name` of every edge into ``node``, in ``_prev`` order.
+
+    One pass over the parents, however many there are (a sum of thousands).
+    """
+    uses = Counter(id(p) for p in node._prev)
+    seen: Counter[int] = Counter()
+    out = []
+    for parent in node._prev:
+        text = f"d{names[node]}/d{names[parent]}"
+        if uses[id(parent)] > 1:
+            seen[id(parent)] += 1
+            text = f"{text}#{seen[id(parent)]}"
+        out.append(text)
+    return out
 
 
 def pass_order(node: Value) -> list[int]:
@@ -144,6 +161,29 @@ def forward_text(node: Value, names: dict[Value, str]) -> str:
         return "a constant" if _is_constant(node) else "an input"
     values = (*[p.data for p in node._prev], *node._ctx)
     return rule.show(values, names=tuple(names[p] for p in node._prev))
+
+
+def short_forward_text(node: Value, names: dict[Value, str], limit: int = 70) -> str:
+    """``forward_text``, with the middle of a long sum or dot left out."""
+    rule, prev = node._rule, node._prev
+    if rule is not None and rule.name in ("sum", "dot") and len(prev) > 24:
+        # Surely longer than ``limit`` (each term takes 4 characters or more):
+        # write out only the terms shown, not thousands that would be cut.
+        if rule.name == "sum":
+            first, second, last = (names[p] for p in (prev[0], prev[1], prev[-1]))
+        else:
+            half = len(prev) // 2
+            first, second, last = (
+                f"{names[prev[i]]} * {names[prev[half + i]]}" for i in (0, 1, half - 1)
+            )
+            if len(prev) % 2:
+                last = names[prev[-1]]
+        return " + ".join([first, second, "...", last])
+    text = forward_text(node, names)
+    terms = text.split(" + ")
+    if len(text) <= limit or len(terms) <= 3:
+        return text
+    return " + ".join([*terms[:2], "...", terms[-1]])
 
 
 # --- formulas as syntax trees ---------------------------------------------------------------
@@ -241,7 +281,10 @@ def step_expression(node: Value, i: int, names: dict[Value, str]) -> ast.expr:
 # --- the source -----------------------------------------------------------------------------
 
 
-def backward_source(root: Value) -> str:
+DEFAULT_MAX_NODES = 10_000
+
+
+def backward_source(root: Value, *, max_nodes: int | None = DEFAULT_MAX_NODES) -> str:
     """Straight-line Python computing every gradient of ``root``'s graph.
 
     A header assigns each value's data (exact float reprs) and starts every
@@ -250,17 +293,29 @@ def backward_source(root: Value) -> str:
     a dict and ``grad_<name>`` holds exactly what ``.grad`` of that value
     holds after one ``root.backward()`` from zero grads; the names are
     those of :func:`variable_names`.
+
+    The text has about two lines per value and one per edge, so a graph of
+    more than ``max_nodes`` values (:data:`DEFAULT_MAX_NODES`, 10,000, by
+    default; ``None``: no limit) raises
+    :class:`~engine.core.graph.GraphTooLargeError` before any is written.
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_source() needs a Value, got {type(root).__name__}")
+    order = values_in_order(root)
+    refuse_larger_than(
+        order,
+        max_nodes,
+        "backward_source()",
+        "writes a few lines per value, too many to read; show a smaller part",
+    )
     names = variable_names(root)
     out = names[root]
-    order = values_in_order(root)
 
     steps: list[str] = []
     used: set[str] = set()
     for node in reversed(topological_order(root)):
-        comment = f"  # {names[node]} = {forward_text(node, names)}"
+        # shortened: a sum of thousands would repeat itself on each of its lines
+        comment = f"  # {names[node]} = {short_forward_text(node, names)}"
         for i in pass_order(node):
             parent = names[node._prev[i]]
             expression = step_expression(node, i, names)

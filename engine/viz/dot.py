@@ -77,7 +77,7 @@ import itertools
 import math
 from typing import TYPE_CHECKING, Any
 
-from engine.core.graph import values_in_order
+from engine.core.graph import GraphTooLargeError, values_in_order
 from engine.core.value import CONSTANT, Value
 from engine.viz.views import (
     COLLAPSE_CHOICES,
@@ -113,10 +113,6 @@ DEFAULT_MAX_NODES = 150
 _RANKDIRS = ("LR", "TB", "RL", "BT")
 TIMES = "\u00d7"  # the multiplication sign, written before k on a merged edge
 _COLOR_BY = ("kind", "grad")
-
-
-class GraphTooLargeError(ValueError):
-    """The drawing would have more boxes than ``draw_dot(..., max_nodes=)`` allows."""
 
 
 class GraphvizNotFoundError(RuntimeError):
