@@ -9,6 +9,7 @@ into the parents' ``.grad``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import TYPE_CHECKING, cast
 
 from engine.core import float_pass as _generated
@@ -19,6 +20,8 @@ from engine.core.stale import failure
 
 if TYPE_CHECKING:  # value.py imports this module, so Value is for the type checker only
     from engine.core.value import Value
+
+_grad_of = attrgetter("grad")
 
 # The generated module is not type-annotated (it is data made into code).
 float_pass = cast("Callable[[list[Value]], None]", _generated.float_pass)
