@@ -376,6 +376,26 @@ CLIP_CASES: list[tuple[list[float], float, float]] = [
 CLIP_NONFINITE: list[list[float]] = [[1.0, math.inf, 2.0], [1.0, math.nan, 2.0]]
 
 
+# --- derivatives of every order where one is infinite -----------------------------------
+
+# (name, f, point): f works on a chainrule Value and on a torch tensor alike.
+# The op is fine at the point, its derivative infinite (sqrt at 0), so every
+# order must be inf or a number, never an error.
+HIGHER_ORDER_EDGES: list[tuple[str, Callable[[Any], Any], float]] = [
+    ("sqrt(x)", lambda x: x.sqrt(), 0.0),
+    ("x ** 0.5", lambda x: x**0.5, 0.0),
+    ("x ** 1e-300", lambda x: x**1e-300, 0.0),
+    ("x ** 1.5", lambda x: x**1.5, 0.0),
+    ("x ** 2.5", lambda x: x**2.5, 0.0),
+    ("sqrt(x) * x", lambda x: x.sqrt() * x, 0.0),
+    ("sqrt(x * x)", lambda x: (x * x).sqrt(), 0.0),
+    ("1 / sqrt(x + 1)", lambda x: 1.0 / (x + 1.0).sqrt(), 0.0),
+    ("x ** (x + 0.5)", lambda x: x ** (x + 0.5), 0.0),
+    ("sqrt(x) at 0.5", lambda x: x.sqrt(), 0.5),
+]
+HIGHER_ORDERS = 3
+
+
 # --- initialisation --------------------------------------------------------------------------
 
 INIT_SHAPE = (200, 300)  # out, in

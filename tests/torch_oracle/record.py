@@ -42,6 +42,11 @@ KINKS: list[tuple[str, Case]] = [
     ("pow_const", Case((0.0,), (0,))),
     ("pow_const", Case((0.0,), (1,))),
     ("pow_const", Case((0.0,), (2,))),
+    ("pow", Case((float("nan"), 0.0))),
+    ("pow", Case((0.0, 1e-300))),
+    ("pow", Case((0.0, -0.0))),
+    ("pow_const", Case((0.0,), (1e-300,))),
+    ("pow_const", Case((float("nan"),), (0,))),
 ]
 SECOND_ORDER_SAMPLES = 8
 
@@ -100,6 +105,16 @@ class _Recorder:
             ]
         return entry
 
+    def derivatives(self, f: Any, point: float) -> list[float]:
+        """f at ``point`` and its derivatives up to HIGHER_ORDERS, each built as a graph."""
+        x = self.t64(point, requires_grad=True)
+        d = f(x)
+        found = [d.item()]
+        for _ in range(inputs.HIGHER_ORDERS):
+            (d,) = self.grads(d, [x], create_graph=True)
+            found.append(d.item())
+        return found
+
     def rules(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name in sorted(ORACLE):
@@ -118,6 +133,10 @@ class _Recorder:
                 "nan_value": nan_out.item(),
             }
         out["kinks"] = [self.rule_case(name, case, False) | {"rule": name} for name, case in KINKS]
+        out["higher_order"] = [
+            {"name": name, "point": point, "derivatives": self.derivatives(f, point)}
+            for name, f, point in inputs.HIGHER_ORDER_EDGES
+        ]
         torch = self.torch
         a, b, c = (self.t64(x, requires_grad=True) for x in (1.5, -0.5, 2.0))
         shared = (torch.stack([a, b, a]) * torch.stack([b, c, c])).sum() + a
