@@ -7,31 +7,21 @@ thing and get the same gradient, so every update keeps them equal: the
 layer acts like one unit, however wide it is (the symmetry problem). With
 tanh the units are even stuck at zero (tanh(0) = 0 passes no gradient on);
 with sigmoid they move, but all together. Xavier's random start breaks the
-symmetry. The table counts the distinct hidden units left after training.
+symmetry. The table counts the distinct hidden units left after training;
+everything runs over 5 seeds (with zero init the seed still changes the
+data and the shuffling).
 """
 
 from __future__ import annotations
 
-import random
+from dataclasses import replace
 from pathlib import Path
 
-from demos._common import (
-    ACCURACY_TOL,
-    Result,
-    Row,
-    Table,
-    cli,
-    compare,
-    figure,
-    moons,
-    number,
-    save,
-    sentence,
-)
-from nn import MLP, Callback, Layer, fit
-from nn.callbacks import Logs, TargetReached
-from nn.metrics import accuracy
-from nn.optim import Adam
+from demos._common import Result, Row, Run, Spec, Table, cli, moons, quick_checks, seeds_for, train
+from demos._plots import band, figure, save
+from demos._stats import PAIRED_RULE, judge, spread
+from nn import Callback, Layer
+from nn.callbacks import Logs
 
 INITS = {"zeros": "zero", "xavier_uniform": "Xavier"}
 ACTIVATIONS = ("tanh", "sigmoid")
@@ -49,152 +39,153 @@ def distinct_units(layer: Layer) -> int:
 class FirstWeights(Callback):
     """Records w[0] of every first-layer unit after each epoch."""
 
-    def __init__(self, layer: Layer) -> None:
-        self.layer = layer
-        self.trace: list[list[float]] = [[n.w[0].data for n in layer.neurons]]
+    def __init__(self) -> None:
+        self.trace: list[list[float]] = []
+
+    def on_train_begin(self, logs: Logs) -> None:
+        self.trace = [[n.w[0].data for n in self._layer().neurons]]
 
     def on_epoch_end(self, epoch: int, logs: Logs) -> None:
-        self.trace.append([n.w[0].data for n in self.layer.neurons])
+        self.trace.append([n.w[0].data for n in self._layer().neurons])
+
+    def _layer(self) -> Layer:
+        layer = self.model.layers[0]  # type: ignore[attr-defined]
+        assert isinstance(layer, Layer)
+        return layer
 
 
 def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> Result:
-    n, epochs, target = (100, 15, 0.85) if quick else (200, 150, 0.9)
-    width = 8
-    task = moons(seed, n_train=n, n_test=n)
-    config = {
-        "task": task.description,
-        "model": f"MLP(2, [{width}, {width}, 1], activation)",
-        "init": "zeros or xavier_uniform (biases start at 0 in both)",
-        "loss": "bce_with_logits",
-        "optimizer": "Adam(lr=0.05)",
-        "epochs": epochs,
-        "batch_size": 32,
-        "target": f"training accuracy >= {target:.0%}",
-        "weights seed": seed,
-        "shuffle seed": seed,
-    }
-    rows: list[Row] = []
-    traces: dict[tuple[str, str], tuple[list[list[float]], list[float]]] = {}
-    for activation in ACTIVATIONS:
+    seeds = seeds_for(quick, seed)
+    n, epochs, target = (40, 4, 0.8) if quick else (80, 25, 0.9)
+    base = Spec(seed, n_train=n, optimizer="Adam", lr=0.05, epochs=epochs)
+    runs: dict[tuple[str, str], list[Run]] = {}
+    traces: dict[tuple[str, str], list[list[float]]] = {}
+    for act in ACTIVATIONS:
         for init, name in INITS.items():
-            random.seed(seed)
-            model = MLP(2, [width, width, 1], activation=activation, init=init)
-            recorder, reached = (
-                FirstWeights(model.layers[0]),
-                TargetReached(target, "accuracy", stop=False),
-            )
-            history = fit(
-                model,
-                task.X_train,
-                task.y_train,
-                loss="bce_with_logits",
-                optimizer=Adam(model.parameters(), lr=0.05),
-                epochs=epochs,
-                batch_size=32,
-                callbacks=[recorder, reached],
-                verbose=False,
-                seed=seed,
-            )
-            traces[activation, name] = recorder.trace, history.history["accuracy"]
-            rows.append(
-                {
-                    "activation": activation,
-                    "init": name,
-                    "epochs to target": reached.reached_epoch or float("inf"),
-                    "test accuracy": accuracy(model, task.X_test, task.y_test),
-                    "distinct units, layer 1": distinct_units(model.layers[0]),
-                    "distinct units, layer 2": distinct_units(model.layers[1]),
-                    "units per layer": width,
-                }
-            )
-    plot = _plot(traces, out)
-    tanh = [r for r in rows if r["activation"] == "tanh"]
-    zero = [r for r in rows if r["init"] == "zero"]
-    units = [int(number(r[f"distinct units, layer {k}"])) for r in zero for k in (1, 2)]
-    best_zero = max(number(r["test accuracy"]) for r in zero)
-    verdict = sentence(
-        [
-            compare(
-                "with tanh, epochs to the target",
+            recorder = FirstWeights()
+            specs = [replace(base, seed=s, activation=act, init=init) for s in seeds]
+            runs[act, name] = [train(specs[0], [recorder])] + [train(sp) for sp in specs[1:]]
+            traces[act, name] = recorder.trace
+    rows: list[Row] = []
+    reach, test = {}, {}
+    for (act, name), rs in runs.items():
+        reach[act, name] = spread([r.epochs_to(target, "accuracy") for r in rs], epochs)
+        test[act, name] = spread([r.test_accuracy for r in rs])
+        rows.append(
+            {
+                "activation": act,
+                "init": name,
+                "epochs to target": reach[act, name],
+                "test accuracy": test[act, name],
+                "distinct units, layer 1": spread([distinct_units(r.model.layers[0]) for r in rs]),
+                "distinct units, layer 2": spread([distinct_units(r.model.layers[1]) for r in rs]),
+                "units per layer": base.widths[0],
+            }
+        )
+    checks = []
+    for act in ACTIVATIONS:
+        checks += [
+            judge(
+                f"{act}: epochs to {target:.0%} training accuracy",
                 ["zero", "Xavier"],
                 [200, 100],
-                [number(r["epochs to target"]) for r in tanh],
+                "200 vs 100",
+                [reach[act, "zero"], reach[act, "Xavier"]],
+                ".1f",
+                quick,
             ),
-            compare(
-                "test accuracy",
+            judge(
+                f"{act}: test accuracy",
                 ["zero", "Xavier"],
                 [95.6, 97.3],
-                [number(r["test accuracy"]) for r in tanh],
-                ACCURACY_TOL,
-                ".1%",
-            ),
-            (
-                f"zero init left {max(units)} distinct unit{'s' if max(units) > 1 else ''} "
-                "per hidden "
-                f"layer (of {width}), so the network acts as if it had {max(units)} per layer, and "
-                f"its best test accuracy is {best_zero:.1%} against the article's 95.6%"
+                "95.6% vs 97.3%",
+                [test[act, "zero"], test[act, "Xavier"]],
+                "%",
+                quick,
+                floor=0.01,
             ),
         ]
-    )
+    plot = _plot(runs, traces, out)
+    zero = [r for key, rs in runs.items() if key[1] == "zero" for r in rs]
     return Result(
         "initialization",
         "7. Weight initialisation",
         "zero initialisation converges in twice the epochs of Xavier, to a slightly lower accuracy",
         list(rows[0]),
         rows,
-        {"test accuracy": "%"},
+        {
+            "epochs to target": ".1f",
+            "test accuracy": "%",
+            "distinct units, layer 1": ".1f",
+            "distinct units, layer 2": ".1f",
+        },
         plot,
-        config,
-        verdict,
+        {
+            "task": moons(seed, n, base.n_test).description,
+            "model": f"MLP(2, {list(base.widths)}, activation)",
+            "init": "zeros or xavier_uniform (biases start at 0 in both)",
+            "loss": "bce_with_logits",
+            "optimizer": base.optimizer_text(),
+            "epochs": epochs,
+            "batch_size": base.batch_size,
+            "target": f"training accuracy >= {target:.0%} (fit's running accuracy of the epoch; "
+            f"never reached counts as {epochs})",
+        },
+        quick_checks(checks, quick),
+        [PAIRED_RULE.format(floor="0 epochs, or 1 point of accuracy")],
+        "With zero init the hidden units move as one: the left panel's lines lie on top of "
+        "each other, so 8 units do the work of 1.",
+        seeds,
+        quick,
         ARTICLE,
         data={
-            "zero_init_units": [
-                (r["distinct units, layer 1"], r["distinct units, layer 2"]) for r in zero
-            ]
+            "zero_init_units": sorted(
+                {
+                    (distinct_units(r.model.layers[0]), distinct_units(r.model.layers[1]))
+                    for r in zero
+                }
+            )
         },
     )
 
 
-def _plot(traces: dict[tuple[str, str], tuple[list[list[float]], list[float]]], out: Path) -> Path:
+def _plot(
+    runs: dict[tuple[str, str], list[Run]],
+    traces: dict[tuple[str, str], list[list[float]]],
+    out: Path,
+) -> Path:
     fig, axes = figure(3, width=4.8)
     styles = {"tanh": "-", "sigmoid": "--"}
     colours = {"tanh": "tab:blue", "sigmoid": "tab:red"}
     for ax, name in zip(axes[0][:2], INITS.values()):
-        for activation in ACTIVATIONS:
-            trace, _ = traces[activation, name]
+        for act in ACTIVATIONS:
+            trace = traces[act, name]
             for unit in range(len(trace[0])):
                 ax.plot(
                     [w[unit] for w in trace],
-                    color=colours[activation],
-                    linestyle=styles[activation],
+                    color=colours[act],
+                    linestyle=styles[act],
                     linewidth=1.5,
-                    label=f"{activation}: the {len(trace[0])} units" if unit == 0 else None,
+                    label=f"{act}: the {len(trace[0])} units" if unit == 0 else None,
                 )
         ax.set(
             xlabel="epoch",
             ylabel="first weight w[0] of each hidden unit",
-            title=f"{name} init: one line per hidden unit",
+            title=f"{name} init, first seed: a line per unit",
         )
         ax.legend(fontsize=9)
     right = axes[0][2]
-    for (activation, name), (_, acc) in traces.items():
-        right.plot(
-            range(1, len(acc) + 1),
-            [100 * a for a in acc],
-            color=colours[activation],
-            linestyle=styles[activation],
-            linewidth=2 if name == "Xavier" else 1,
-            alpha=1.0 if name == "Xavier" else 0.6,
-            label=f"{activation}, {name} init",
+    for (act, name), rs in runs.items():
+        band(
+            right,
+            [[100 * a for a in r.epoch_accuracy] for r in rs],
+            f"{act}, {name} init",
+            color=colours[act] if name == "Xavier" else "tab:gray",
+            linestyle=styles[act],
         )
-    right.set(xlabel="epoch", ylabel="training accuracy (%)", title="Training accuracy")
+    right.set(xlabel="epoch", ylabel="training accuracy (%)", title="Mean ± std over seeds")
     right.legend(fontsize=9)
-    return save(
-        fig,
-        out,
-        "initialization",
-        "Zero init: the hidden units stay identical (they overlap as one line)",
-    )
+    return save(fig, out, "initialization", "Zero init: the hidden units stay identical (one line)")
 
 
 main = cli(run, "Zero against Xavier initialisation: the symmetry problem.")

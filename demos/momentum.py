@@ -7,7 +7,7 @@ across (y) than along (x). Two Values are the parameters and
 nn.optim.SGD takes the steps, with and without momentum, at the same
 learning rate. Plain descent zigzags across the valley and crawls along
 it; momentum keeps the speed it builds up along the valley floor. The seed
-picks the starting point on the far side of the valley.
+picks the starting point on the far side of the valley; 5 seeds, 5 starts.
 """
 
 from __future__ import annotations
@@ -16,17 +16,9 @@ import math
 import random
 from pathlib import Path
 
-from demos._common import (
-    Result,
-    Row,
-    cli,
-    figure,
-    format_cell,
-    log_scale,
-    number,
-    save,
-    sentence,
-)
+from demos._common import Result, Row, cli, quick_checks, seeds_for
+from demos._plots import figure, log_scale, save
+from demos._stats import PAIRED_RULE, judge, spread
 from engine import Value
 from nn.optim import SGD
 
@@ -62,55 +54,84 @@ def descend(
     return path, values
 
 
-def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> Result:
-    steps = 200 if quick else 300
+def start_point(seed: int) -> tuple[float, float]:
+    """A starting point on the far side of the valley, drawn with ``seed``."""
     rng = random.Random(seed)
-    start = (-10.0 + rng.uniform(-0.5, 0.5), 1.0 + rng.uniform(-0.2, 0.2))
+    return (-10.0 + rng.uniform(-0.5, 0.5), 1.0 + rng.uniform(-0.2, 0.2))
+
+
+def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> Result:
+    seeds = seeds_for(quick, seed)
+    steps = 200 if quick else 300
     config = {
         "function": f"f(x, y) = (x**2 + {CURVATURE:g} y**2) / 2",
-        "start": f"({start[0]:.3f}, {start[1]:.3f}) (drawn with seed {seed})",
+        "start": "x = -10 ± 0.5, y = 1 ± 0.2, drawn with each seed",
         "optimizer": f"nn.optim.SGD(lr={LR}, momentum=0 or 0.7)",
         "steps": steps,
-        "target": f"f < {TARGET:g}",
+        "target": f"f < {TARGET:g} (never reached counts as {steps})",
     }
-    rows: list[Row] = []
-    runs = {}
-    for name, beta in METHODS.items():
-        path, values = descend(start, beta, steps)
-        runs[name] = path, values
-        reached = next((k for k, v in enumerate(values) if v < TARGET), None)
-        rows.append(
-            {
-                "method": name,
-                "steps to f < 0.001": reached or math.inf,
-                f"f after {steps} steps": values[-1],
-                f"distance to the minimum after {SHOWN} steps": math.hypot(*path[SHOWN]),
-            }
+    runs = {
+        name: [descend(start_point(s), beta, steps) for s in seeds]
+        for name, beta in METHODS.items()
+    }
+    reach = {
+        name: spread(
+            [next((k for k, v in enumerate(values) if v < TARGET), None) for _, values in rs], steps
         )
-    plot = _plot(runs, out)
-    plain, fast = (number(r["steps to f < 0.001"]) for r in rows)
-    verdict = sentence(
+        for name, rs in runs.items()
+    }
+    rows: list[Row] = [
+        {
+            "method": name,
+            "steps to f < 0.001": reach[name],
+            f"f after {steps} steps": spread([values[-1] for _, values in rs]),
+            f"distance to the minimum after {SHOWN} steps": spread(
+                [math.hypot(*path[SHOWN]) for path, _ in rs]
+            ),
+        }
+        for name, rs in runs.items()
+    ]
+    names = list(METHODS)
+    checks = quick_checks(
         [
-            "the article says momentum accelerates gradient descent towards the minimum: here it "
-            f"reaches f < {TARGET:g} in {format_cell(fast)} steps against {format_cell(plain)} for "
-            "plain descent at the same "
-            "learning rate" + (" (agrees)" if fast < plain else " (disagrees)"),
-            "the bowl has no local minima, so the article's claim that momentum gets past them is "
-            "not tested here",
-        ]
+            judge(
+                f"steps to f < {TARGET:g} at the same learning rate",
+                names,
+                [1, 0],
+                "momentum converges faster",
+                [reach[n] for n in names],
+                ".0f",
+                quick,
+            )
+        ],
+        quick,
     )
+    plot = _plot({name: rs[0] for name, rs in runs.items()}, out)
     return Result(
         "momentum",
         "Momentum in gradient descent",
         "momentum accumulates past gradients and converges faster",
         list(rows[0]),
         rows,
-        {f"f after {steps} steps": ".3g", f"distance to the minimum after {SHOWN} steps": ".3g"},
+        {
+            "steps to f < 0.001": ".0f",
+            f"f after {steps} steps": ".3g",
+            f"distance to the minimum after {SHOWN} steps": ".3g",
+        },
         plot,
         config,
-        verdict,
+        checks,
+        [
+            PAIRED_RULE.format(floor="0 steps"),
+            "The bowl has no local minima, so the article's claim that momentum gets past "
+            "them is not tested here.",
+        ],
+        "Plain descent zigzags across the narrow valley and crawls along it; momentum keeps "
+        "the speed it builds up along the floor.",
+        seeds,
+        quick,
         None,
-        data={"start": start},
+        data={"starts": [start_point(s) for s in seeds]},
     )
 
 
@@ -132,7 +153,7 @@ def _plot(runs: dict[str, tuple[list[tuple[float, float]], list[float]]], out: P
             markersize=3,
             linewidth=1.2,
             color=colours[name],
-            label=f"{name}, first {SHOWN} steps",
+            label=f"{name}, first {SHOWN} steps (first seed)",
         )
         right.plot(range(len(values)), values, linewidth=2, color=colours[name], label=name)
     left.plot([0], [0], marker="*", markersize=14, color="black", linestyle="none", label="minimum")

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import engine
-from demos._common import decision_regions, figure, log_scale, save
+from demos._plots import decision_regions, figure, log_scale, save
 from engine import Value
 from nn import MLP, make_moons
 from nn.losses import hinge_loss, l2_penalty

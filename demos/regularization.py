@@ -4,122 +4,83 @@
 
 The same model is trained with no penalty, with ``alpha * sum |w|`` (L1)
 and with ``alpha * sum w**2`` (L2) added to the loss, on the weights (not
-the biases), with plain SGD. Complexity is measured as the share of weights
-that are NOT near zero (|w| >= 0.01): a model with many weights at zero is
-a simpler, sparser model.
+the biases), over 5 seeds. Complexity is measured as the share of weights
+that are NOT near zero (``|w| >= 0.01``): a model with many weights at zero
+is a simpler, sparser model.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
-from demos._common import (
-    ACCURACY_TOL,
-    Result,
-    Row,
-    Table,
-    cli,
-    compare,
-    figure,
-    log_scale,
-    moons,
-    number,
-    save,
-    sentence,
-)
-from engine import Value
-from nn import MLP, fit
-from nn.losses import binary_cross_entropy_with_logits, l1_penalty, l2_penalty
-from nn.metrics import accuracy, near_zero_fraction, weights_of
-from nn.optim import SGD
+from demos._common import Result, Row, Run, Spec, Table, cli, moons, quick_checks, seeds_for, train
+from demos._plots import figure, log_scale, positive_band, save
+from demos._stats import PAIRED_RULE, judge, spread
+from nn.metrics import near_zero_fraction, weights_of
 
 ALPHA = 3e-3
 TOL = 1e-2
-PENALTIES: dict[str, Callable[[list[Value]], Value] | None] = {
-    "none": None,
-    "L1": l1_penalty,
-    "L2": l2_penalty,
-}
+PENALTIES = ("none", "L1", "L2")
 ARTICLE = Table(
     ["regularization technique", "accuracy (%)", "model complexity"],
     [["L1", 94.8, "High"], ["L2", 95.3, "Low"]],
 )
 
 
-def penalised(
-    weights: list[Value],
-    penalty: Callable[[list[Value]], Value] | None,
-) -> Callable[[list[Any], list[Any]], Value]:
-    """The training loss: BCE on the batch plus ``ALPHA * penalty(weights)``."""
-
-    def loss(preds: list[Any], targets: list[Any]) -> Value:
-        data_loss = binary_cross_entropy_with_logits(preds, targets)
-        return data_loss if penalty is None else data_loss + ALPHA * penalty(weights)
-
-    return loss
-
-
 def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> Result:
-    n, epochs = (100, 15) if quick else (200, 150)
-    task = moons(seed, n_train=n, n_test=n)
-    config = {
-        "task": task.description,
-        "model": "MLP(2, [16, 16, 1], 'tanh'), xavier_uniform",
-        "loss": f"bce_with_logits + {ALPHA:g} * penalty(weights)",
-        "optimizer": "SGD(lr=0.3)",
-        "epochs": epochs,
-        "batch_size": 32,
-        "near zero": f"|w| < {TOL:g}",
-        "weights seed": seed,
-        "shuffle seed": seed,
+    seeds = seeds_for(quick, seed)
+    base = Spec(seed, n_train=40, epochs=4) if quick else Spec(seed)
+    runs = {
+        p: [
+            train(replace(base, seed=s, penalty=p, alpha=0.0 if p == "none" else ALPHA))
+            for s in seeds
+        ]
+        for p in PENALTIES
     }
-    rows: list[Row] = []
-    magnitudes: dict[str, list[float]] = {}
-    for name, penalty in PENALTIES.items():
-        random.seed(seed)
-        model = MLP(2, [16, 16, 1], activation="tanh", init="xavier_uniform")
-        weights = weights_of(model)
-        fit(
-            model,
-            task.X_train,
-            task.y_train,
-            loss=penalised(weights, penalty),
-            optimizer=SGD(model.parameters(), lr=0.3),
-            epochs=epochs,
-            batch_size=32,
-            verbose=False,
-            seed=seed,
-        )
-        magnitudes[name] = sorted((abs(w.data) for w in weights), reverse=True)
-        zero = near_zero_fraction(weights, TOL)
-        rows.append(
-            {
-                "penalty": name,
-                "train accuracy": accuracy(model, task.X_train, task.y_train),
-                "test accuracy": accuracy(model, task.X_test, task.y_test),
-                "weights near zero": zero,
-                "complexity (weights not near zero)": 1 - zero,
-                "mean |w|": sum(magnitudes[name]) / len(weights),
-            }
-        )
-    plot = _plot(magnitudes, rows, out)
-    l1, l2 = rows[1], rows[2]
-    verdict = sentence(
+    test = {p: spread([r.test_accuracy for r in runs[p]]) for p in PENALTIES}
+    zero = {
+        p: spread([near_zero_fraction(weights_of(r.model), TOL) for r in runs[p]])
+        for p in PENALTIES
+    }
+    complexity = {p: spread([1 - v for v in zero[p].values]) for p in PENALTIES}
+    rows: list[Row] = [
+        {
+            "penalty": p,
+            "train accuracy": spread([r.train_accuracy for r in runs[p]]),
+            "test accuracy": test[p],
+            "weights near zero": zero[p],
+            "complexity (weights not near zero)": complexity[p],
+            "mean |w|": spread([_mean_abs(r) for r in runs[p]]),
+        }
+        for p in PENALTIES
+    ]
+    checks = quick_checks(
         [
-            compare(
-                "test accuracy",
+            judge(
+                "test accuracy, L1 vs L2",
                 ["L1", "L2"],
                 [94.8, 95.3],
-                [number(l1["test accuracy"]), number(l2["test accuracy"])],
-                ACCURACY_TOL,
-                ".1%",
+                "94.8% vs 95.3%",
+                [test["L1"], test["L2"]],
+                "%",
+                quick,
+                floor=0.01,
             ),
-            _complexity(number(l1["weights near zero"]), number(l2["weights near zero"])),
-        ]
+            judge(
+                "model complexity, L1 vs L2 (share of weights not near zero)",
+                ["L1", "L2"],
+                [1, 0],
+                "High vs Low",
+                [complexity["L1"], complexity["L2"]],
+                "%",
+                quick,
+                floor=0.02,
+            ),
+        ],
+        quick,
     )
+    plot = _plot(runs, out)
     return Result(
         "regularization",
         "5. L1 and L2 regularisation",
@@ -134,44 +95,44 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
             "mean |w|": ".3f",
         },
         plot,
-        config,
-        verdict,
+        {
+            "task": moons(seed, base.n_train, base.n_test).description,
+            "model": base.model_text(),
+            "loss": f"bce_with_logits + {ALPHA:g} * penalty(weights)",
+            "optimizer": base.optimizer_text(),
+            "epochs": base.epochs,
+            "batch_size": base.batch_size,
+            "near zero": f"|w| < {TOL:g}",
+        },
+        checks,
+        [PAIRED_RULE.format(floor="1 point of accuracy, or 2 points of the share of weights")],
+        "L1 pushes many weights to (nearly) zero, the sharp drop at the right of its curve; L2 "
+        "shrinks them all a little.",
+        seeds,
+        quick,
         ARTICLE,
     )
 
 
-def _complexity(l1_zero: float, l2_zero: float) -> str:
-    """The article rates L1's model 'High' and L2's 'Low' in complexity; do we?"""
-    if abs(l1_zero - l2_zero) < 0.02:
-        ours, verdict = "about as complex as", "disagrees: no clear difference"
-    elif l1_zero < l2_zero:
-        ours, verdict = "more complex than", "agrees"
-    else:
-        ours, verdict = "simpler than", "disagrees: the order is reversed"
-    return (
-        f"complexity: the article rates L1's model High and L2's Low, we find L1's "
-        f"{ours} L2's ({l1_zero:.0%} against {l2_zero:.0%} of the weights near zero; "
-        f"{verdict})"
-    )
+def _mean_abs(run: Run) -> float:
+    weights = weights_of(run.model)
+    return sum(abs(w.data) for w in weights) / len(weights)
 
 
-def _plot(magnitudes: dict[str, list[float]], rows: list[Row], out: Path) -> Path:
-    fig, axes = figure(1, width=8, height=5.5)
+def _plot(runs: dict[str, list[Run]], out: Path) -> Path:
+    fig, axes = figure(1, width=8, height=5)
     ax = axes[0][0]
-    for (name, values), row in zip(magnitudes.items(), rows):
-        label = (
-            f"{name}: {number(row['weights near zero']):.0%} near zero, "
-            f"test accuracy {number(row['test accuracy']):.0%}"
-        )
-        ax.plot(range(1, len(values) + 1), [max(v, 1e-6) for v in values], linewidth=2, label=label)
+    for p, rs in runs.items():
+        curves = [sorted((abs(w.data) for w in weights_of(r.model)), reverse=True) for r in rs]
+        positive_band(ax, curves, f"{p}")
     ax.axhline(TOL, color="black", linestyle="--", linewidth=1, label=f"near zero: |w| < {TOL:g}")
     ax.set(
         xlabel="weight rank (largest first)",
         ylabel="|w| (log scale)",
-        title=f"Every weight's size after training, alpha = {ALPHA:g}",
+        title=f"Each weight's size (alpha = {ALPHA:g}), geometric mean ± std over seeds",
     )
     log_scale(ax)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
+    ax.legend()
     return save(fig, out, "regularization", "No penalty vs L1 vs L2: how many weights survive")
 
 

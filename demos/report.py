@@ -1,29 +1,31 @@
-"""Run every article demo and write one report: ``demo-output/report.md``.
+"""Run every article demo and write one report: ``demo-output/report.html`` (and ``.md``).
 
-    python -m demos.report            # the full run (about 10 minutes on 2 cores)
-    python -m demos.report --quick    # small versions of every experiment, under a minute
+    python -m demos.report            # the full run: every experiment over 5 seeds
+    python -m demos.report --quick    # a smoke run: tiny budgets, 2 seeds, no verdicts
 
-For each experiment the report holds the table measured here, the
-article's own table, one sentence comparing them (computed from the
-numbers), the plot, the exact configuration and seed, and the time it
-took. A demo module joins the report by being named in ``DEMOS``.
+The HTML page is self-contained (plots inline, no network): a scoreboard of
+every claim (the article's number, ours with its spread over seeds, the
+verdict and a link), then one section per experiment with its table, the
+article's table, the verdicts and the rules that computed them, the plot,
+one line on what to notice, the configuration, the seeds and the command
+that reruns it; and links to the lecture's step pages and any graph
+explorer pages in the output folder. ``report.md`` holds the same tables
+as text. A demo module joins the report by being named in ``DEMOS``.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import importlib
-import io
 import os
 import platform
-import sys
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
-from demos._common import DEFAULT_OUT, Result, markdown_table, timed_run
+from demos import _html
+from demos._common import DEFAULT_OUT, QUICK_BANNER, Result, markdown_table, seeds_line
+from demos._runner import Printed as Printed
+from demos._runner import run_all
 
 DEMOS = [
     # The optimisation article's ten tables, in its order.
@@ -38,8 +40,12 @@ DEMOS = [
     "parallel",
     "tuning",
     # The backpropagation article.
+    "learning_rate",
+    "cost_functions",
+    "linear_baseline",
     "vanishing_gradient",
     "momentum",
+    "minibatch_noise",
     # Demos that only have main(argv) (no run() returning a Result) work too:
     # the report runs main(["--quick", "--out", DIR]), with the demo's own
     # default seed, and includes what it prints.
@@ -48,72 +54,99 @@ DEMOS = [
 ]
 
 
-@dataclass
-class Printed:
-    """A demo without ``run()``: what its ``main`` printed, and how long it took."""
-
-    name: str
-    output: str
-    seconds: float
-
-
-def run_demo(name: str, quick: bool, seed: int, out: Path) -> Result | Printed:
-    """Run ``demos.<name>``: its ``run()`` if it has one, else its ``main(argv)``."""
-    module = importlib.import_module(f"demos.{name}")
-    if hasattr(module, "run"):
-        return timed_run(module.run, quick, seed, out)
-    # Such a demo keeps its own default seed (the moons demo's is the one that
-    # reproduces micrograd's 100%); it prints the seed it used.
-    argv = [*(["--quick"] if quick else []), "--out", str(out)]
-    buffer = io.StringIO()
-    start = time.perf_counter()
-    with contextlib.redirect_stdout(buffer):
-        module.main(argv)
-    # Keep only the final state of lines that a progress bar redrew with '\r'.
-    text = "\n".join(line.rsplit("\r", 1)[-1] for line in buffer.getvalue().split("\n"))
-    return Printed(name, text.strip(), time.perf_counter() - start)
-
-
 def build_report(
     quick: bool = False,
     seed: int = 0,
     out: Path = DEFAULT_OUT,
     progress: bool = True,
     demos: Iterable[str] = DEMOS,
+    jobs: int = 2,
 ) -> tuple[Path, list[Result | Printed]]:
-    """Run the demos, write ``out/report.md``; return its path and every result."""
+    """Run the demos, write ``out/report.md`` and ``out/report.html``; return the
+    markdown's path and every result. ``jobs`` processes share the work (see
+    ``demos._runner``)."""
     out.mkdir(parents=True, exist_ok=True)
     names = list(demos)
-    results: list[Result | Printed] = []
     load_before = _load()
     start = time.perf_counter()
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(names), unit="experiment", file=sys.stderr)
-    try:
-        for name in names:
-            if bar is not None:
-                bar.set_description(f"running demos.{name}")
-            result = run_demo(name, quick, seed, out)
-            results.append(result)
-            if bar is not None:
-                bar.write(f"  {name}: {result.seconds:.1f} s")
-                bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
+    results = run_all(names, quick, seed, out, jobs, progress)
     total = time.perf_counter() - start
     path = out / "report.md"
     loads = (load_before, _load())
     path.write_text(render(results, quick, seed, total, out, loads), encoding="utf-8")
+    page = render_html(results, quick, seed, _made_by(quick, seed, total, loads), out)
+    (out / "report.html").write_text(page, encoding="utf-8")
     return path, results
 
 
 def _load() -> float | None:
     """The 1-minute load average (how many programs wanted a CPU), where the OS has one."""
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+
+
+INTRO = (
+    "The optimisation article prints ten tables with no code, data set or seed behind them, "
+    "and the backpropagation article makes claims without numbers. Each claim is tested "
+    "here on a fixed task, over several seeds: tables show the mean ± standard deviation "
+    "over the seeds, plots show bands or error bars, and every verdict is computed from the "
+    "measured numbers by the rule printed under its table. Training times are CPU times of "
+    "identical work alternated in rounds; where the work is identical by construction, the "
+    "report says so and counts or times only the part that differs. A scalar engine is slow, "
+    "so the tasks are small (two moons, a few dozen to a few hundred points)."
+)
+
+
+def _made_by(quick: bool, seed: int, total: float, loads: tuple[float | None, float | None]) -> str:
+    flag = " --quick" if quick else ""
+    load = "" if None in loads else f"; load average {loads[0]:.1f} before and {loads[1]:.1f} after"
+    return (
+        f"Made by `python -m demos.report{flag} --seed {seed}` in {total:.0f} s "
+        f"({'quick' if quick else 'full'} mode; Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPU cores, no GPU{load})."
+    )
+
+
+def tally(results: list[Result]) -> str:
+    """How many checks got each verdict."""
+    counts: dict[str, int] = {}
+    for r in results:
+        for check in r.checks:
+            counts[check.verdict] = counts.get(check.verdict, 0) + 1
+    total = sum(counts.values())
+    parts = ", ".join(f"{n} {verdict}" for verdict, n in counts.items())
+    return f"{total} claims checked: {parts}."
+
+
+def render_html(
+    results: list[Result | Printed], quick: bool, seed: int, made_by: str, out: Path
+) -> str:
+    """The whole report as one self-contained HTML page."""
+    flag = " --quick" if quick else ""
+    measured = [r for r in results if isinstance(r, Result)]
+    body = [
+        f"<p>{_html.e(INTRO)}</p>",
+        "<h2>Scoreboard</h2>",
+        f"<p>{_html.e(tally(measured))}</p>",
+        _html.scoreboard(measured),
+        "<h2>Interactive pages</h2>",
+        _html.interactive_links(out),
+    ]
+    for r in results:
+        command = _command(r, flag, seed)
+        if isinstance(r, Result):
+            body.append(_html.section(r, command))
+        else:
+            shown = r.output.strip().replace(f"{out}{os.sep}", "")
+            body.append(_html.printed_section(r.name, shown, r.seconds, command, _pictures(r)))
+    return _html.page(
+        "The articles' claims, measured on chainrule", made_by.replace("`", ""), quick, body
+    )
+
+
+def _pictures(r: Printed) -> list[Path]:
+    """The pictures a demo says (in its output) that it wrote."""
+    paths = [Path(word) for word in r.output.split()]
+    return [p for p in paths if p.suffix in (".png", ".svg") and p.exists()]
 
 
 def render(
@@ -126,32 +159,30 @@ def render(
 ) -> str:
     """The whole report as markdown."""
     flag = " --quick" if quick else ""
-    load = "" if None in loads else f"; load average {loads[0]:.1f} before and {loads[1]:.1f} after"
-    lines = [
-        "# The articles' claims, measured on chainrule",
-        "",
-        f"Made by `python -m demos.report{flag} --seed {seed}` in {total:.0f} s "
-        f"({'quick' if quick else 'full'} mode; Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPU cores{load}).",
-        "",
-        "The optimisation article prints ten tables with no code, data set or seed behind "
-        "them. Its numbers are claims to test, not targets: each experiment below runs a "
-        "fixed task with stated seeds, and the sentence under each table is computed from "
-        "the measured numbers (a relative difference under 1% for accuracies, 15% for "
-        "times and 5% for other numbers counts as no clear difference). Each row is a "
-        "single run: a point or two of accuracy can change with `--seed`. Training times "
-        "are CPU seconds of the training process, which other programs on the machine "
-        "inflate less than wall-clock time (on a busy machine they still vary by 10-20%); "
-        "the parallel experiment measures wall-clock time, which is its point. A scalar "
-        "engine is slow, so the tasks are small (two moons, a few hundred points).",
-        "",
-        "| experiment | command | time (s) |",
-        "|---|---|---|",
+    lines = ["# The articles' claims, measured on chainrule", ""]
+    if quick:
+        lines += [f"**{QUICK_BANNER}**", ""]
+    lines += [_made_by(quick, seed, total, loads), "", INTRO, "", "## Scoreboard", ""]
+    measured = [r for r in results if isinstance(r, Result)]
+    board = [
+        [
+            f"[{r.title}](#{_anchor(r.title)}): {c.claim}",
+            c.article,
+            c.ours,
+            c.verdict + (f" ({c.pairs})" if c.pairs else ""),
+        ]
+        for r in measured
+        for c in r.checks
     ]
+    lines += [markdown_table(["claim", "the article", "ours", "verdict"], board), ""]
+    lines += [tally(measured), ""]
+    lines += ["| experiment | command | wall-clock (s) | CPU (s) |", "|---|---|---|---|"]
     for r in results:
         title = r.title if isinstance(r, Result) else r.name
+        cpu = f"{r.cpu_seconds:.1f}" if isinstance(r, Result) else "-"
         lines.append(
-            f"| [{title}](#{_anchor(title)}) | `{_command(r, flag, seed)}` | {r.seconds:.1f} |"
+            f"| [{title}](#{_anchor(title)}) | `{_command(r, flag, seed)}` | {r.seconds:.1f} "
+            f"| {cpu} |"
         )
     for r in results:
         lines += [
@@ -178,7 +209,8 @@ def _section(r: Result, flag: str, seed: int, out: Path) -> list[str]:
         "",
         f"*The article's claim:* {r.claim}.",
         "",
-        f"**Measured here** (`python -m demos.{r.name}{flag} --seed {seed}`, {r.seconds:.1f} s):",
+        f"**Measured here**, {seeds_line(r)} (`python -m demos.{r.name}{flag} --seed {seed}`, "
+        f"{r.seconds:.1f} s):",
         "",
         markdown_table(r.columns, r.table().rows, r.formats),
         "",
@@ -190,13 +222,17 @@ def _section(r: Result, flag: str, seed: int, out: Path) -> list[str]:
             markdown_table(r.article.columns, r.article.rows),
             "",
         ]
+    lines += ["**Verdicts:**", ""]
+    lines += [f"- {check.sentence()}" for check in r.checks]
+    lines += ["", *(f"*{rule}*\n" for rule in r.rules)]
     lines += [
-        f"**Article against measurement:** {r.verdict}",
+        f"What to notice: {r.notice}",
         "",
         f"![{r.title}]({image})",
         "",
         "Configuration:",
         "",
+        f"- seeds: `{', '.join(map(str, r.seeds))}`",
     ]
     lines += [f"- {key}: `{value}`" for key, value in r.config.items()]
     return lines
@@ -220,29 +256,35 @@ def _printed(r: Printed, flag: str, seed: int, out: Path) -> list[str]:
         shown,
         "```",
     ]
-    # Show the pictures the demo says it wrote.
-    for word in r.output.split():
-        path = Path(word)
-        if path.suffix in (".png", ".svg") and path.exists():
-            image = os.path.relpath(path, out).replace(os.sep, "/")
-            lines += ["", f"![{path.stem}]({image})"]
+    for path in _pictures(r):
+        image = os.path.relpath(path, out).replace(os.sep, "/")
+        lines += ["", f"![{path.stem}]({image})"]
     return lines
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Run every article demo and write report.md.")
-    parser.add_argument("--quick", action="store_true", help="small versions, under a minute")
-    parser.add_argument("--seed", type=int, default=0, help="seed for every demo (default 0)")
+    parser = argparse.ArgumentParser(
+        description="Run every article demo and write report.html and report.md."
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: tiny budgets, 2 seeds, no verdicts"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="first seed of every demo (default 0: seeds 0-4)"
+    )
     parser.add_argument(
         "--out",
         type=Path,
         default=DEFAULT_OUT,
         help="folder for report.md and the plots (default ./demo-output)",
     )
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="processes to run the experiments on (default 2)"
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    path, _ = build_report(args.quick, args.seed, args.out)
-    print(f"wrote {path} in {time.perf_counter() - start:.1f} s")
+    path, _ = build_report(args.quick, args.seed, args.out, jobs=args.jobs)
+    print(f"wrote {path.with_suffix('.html')} and {path} in {time.perf_counter() - start:.1f} s")
     return 0
 
 

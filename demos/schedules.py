@@ -2,121 +2,78 @@
 
     python -m demos.schedules [--quick] [--seed 0] [--out demo-output]
 
-Mini-batch SGD from the same initial weights, with each schedule, at two
-base learning rates: a moderate one and a large one. Decay can only help
-once the fixed rate is too large to settle, so the answer depends on the
-base rate, and the table shows both. Step decay halves the rate four times
-over the run; exponential decay shrinks it tenfold over the run.
+Mini-batch SGD with momentum from the same initial weights per seed, with each schedule,
+at two base learning rates: a moderate one and a large one, over 5 seeds.
+Decay can only help once the fixed rate is too large to settle, so the
+answer depends on the base rate, and the table shows both. Step decay
+halves the rate four times over the run; exponential decay shrinks it
+tenfold over the run.
 """
 
 from __future__ import annotations
 
-import random
+from dataclasses import replace
 from pathlib import Path
 
-from demos._common import (
-    Result,
-    Row,
-    Table,
-    cli,
-    compare,
-    figure,
-    log_scale,
-    moons,
-    number,
-    save,
-    sentence,
-)
-from nn import MLP, fit
-from nn.callbacks import TargetReached
-from nn.metrics import accuracy
-from nn.optim import SGD, ExponentialLR, LRScheduler, Optimizer, StepLR
+from demos._common import Result, Row, Run, Spec, Table, cli, moons, quick_checks, seeds_for, train
+from demos._plots import figure, log_scale, positive_band, save
+from demos._stats import PAIRED_RULE, judge, spread
 
-SCHEDULES = ("fixed", "step decay", "exponential decay")
+SCHEDULES = {"fixed": "fixed", "step decay": "step", "exponential decay": "exponential"}
+BASE_LRS = (0.3, 1.0)
 ARTICLE = Table(
     ["learning rate schedule", "number of epochs", "final loss"],
     [["Fixed", 1000, 0.026], ["Step Decay", 800, 0.021], ["Exponential Decay", 600, 0.018]],
 )
 
 
-def scheduler(name: str, optimizer: Optimizer, epochs: int) -> LRScheduler | None:
-    if name == "step decay":
-        return StepLR(optimizer, step_size=max(1, epochs // 4), gamma=0.5)
-    if name == "exponential decay":
-        return ExponentialLR(optimizer, gamma=0.1 ** (1 / epochs))
-    return None
-
-
 def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> Result:
-    n, epochs, target = (100, 12, 0.36) if quick else (200, 100, 0.1)
-    base_lrs = (0.3, 1.0)
-    task = moons(seed, n_train=n, n_test=n)
-    config = {
-        "task": task.description,
-        "model": "MLP(2, [16, 16, 1], 'tanh'), xavier_uniform",
-        "loss": "bce_with_logits",
-        "optimizer": "SGD",
-        "base lr": list(base_lrs),
-        "epochs": epochs,
-        "batch_size": 32,
-        "target": f"epoch training loss <= {target}",
-        "step decay": f"StepLR(step_size={max(1, epochs // 4)}, gamma=0.5)",
-        "exponential decay": f"ExponentialLR(gamma=0.1 ** (1 / {epochs}))",
-        "weights seed": seed,
-        "shuffle seed": seed,
+    seeds = seeds_for(quick, seed)
+    n, epochs, target = (40, 4, 0.4) if quick else (64, 25, 0.15)
+    base = Spec(seed, n_train=n, epochs=epochs)
+    runs: dict[tuple[str, float], list[Run]] = {
+        (name, lr): [train(replace(base, seed=s, lr=lr, schedule=kind)) for s in seeds]
+        for lr in BASE_LRS
+        for name, kind in SCHEDULES.items()
     }
     rows: list[Row] = []
-    curves: dict[tuple[str, float], tuple[list[float], list[float]]] = {}
-    for lr in base_lrs:
-        for name in SCHEDULES:
-            random.seed(seed)
-            model = MLP(2, [16, 16, 1], activation="tanh", init="xavier_uniform")
-            optimizer = SGD(model.parameters(), lr=lr)
-            reached = TargetReached(target, stop=False)
-            history = fit(
-                model,
-                task.X_train,
-                task.y_train,
-                loss="bce_with_logits",
-                optimizer=optimizer,
-                scheduler=scheduler(name, optimizer, epochs),
-                epochs=epochs,
-                batch_size=32,
-                callbacks=[reached],
-                verbose=False,
-                seed=seed,
-            )
-            curves[name, lr] = history.history["loss"], history.history["lr"]
+    checks = []
+    for lr in BASE_LRS:
+        names = list(SCHEDULES)
+        reach = {nm: spread([r.epochs_to(target) for r in runs[nm, lr]], epochs) for nm in names}
+        final = {nm: spread([r.losses[-1] for r in runs[nm, lr]]) for nm in names}
+        for nm in names:
             rows.append(
                 {
-                    "schedule": name,
+                    "schedule": nm,
                     "base lr": lr,
-                    "epochs to target": reached.reached_epoch or float("inf"),
-                    "final loss": history.history["loss"][-1],
-                    "test accuracy": accuracy(model, task.X_test, task.y_test),
+                    "epochs to target": reach[nm],
+                    "final loss": final[nm],
+                    "test accuracy": spread([r.test_accuracy for r in runs[nm, lr]]),
                 }
             )
-    plot = _plot(curves, target, out)
-    clauses = []
-    for lr in base_lrs:
-        ours = [r for r in rows if r["base lr"] == lr]
-        clauses.append(
-            compare(
-                f"at base lr {lr:g}, epochs to the target",
-                SCHEDULES,
+        checks += [
+            judge(
+                f"base lr {lr:g}: epochs to the target loss",
+                names,
                 [1000, 800, 600],
-                [number(r["epochs to target"]) for r in ours],
-            )
-        )
-        clauses.append(
-            compare(
-                "final loss",
-                SCHEDULES,
+                "1000, 800, 600",
+                [reach[nm] for nm in names],
+                ".1f",
+                quick,
+            ),
+            judge(
+                f"base lr {lr:g}: final loss",
+                names,
                 [0.026, 0.021, 0.018],
-                [number(r["final loss"]) for r in ours],
-                fmt=".4f",
-            )
-        )
+                "0.026, 0.021, 0.018",
+                [final[nm] for nm in names],
+                ".3f",
+                quick,
+                floor=0.005,
+            ),
+        ]
+    plot = _plot(runs, target, out)
     return Result(
         "schedules",
         "3. Learning rate schedules",
@@ -124,43 +81,57 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
         "final loss, then step decay, then a fixed rate",
         list(rows[0]),
         rows,
-        {"final loss": ".4f", "test accuracy": "%"},
+        {"epochs to target": ".1f", "final loss": ".3f", "test accuracy": "%"},
         plot,
-        config,
-        sentence(clauses),
+        {
+            "task": moons(seed, n, base.n_test).description,
+            "model": base.model_text(),
+            "loss": "bce_with_logits",
+            "optimizer": f"SGD(lr=base lr, momentum=0.9), base lr {list(BASE_LRS)}",
+            "epochs": epochs,
+            "batch_size": base.batch_size,
+            "target": f"epoch training loss <= {target} (never reached counts as {epochs})",
+            "step decay": f"StepLR(step_size={max(1, epochs // 4)}, gamma=0.5)",
+            "exponential decay": f"ExponentialLR(gamma=0.1 ** (1 / {epochs}))",
+        },
+        quick_checks(checks, quick),
+        [PAIRED_RULE.format(floor="0 epochs, or 0.005 of loss")],
+        "Dotted lines are the moderate base rate, solid the large one: decay matters where "
+        "the fixed rate's loss stops going down.",
+        seeds,
+        quick,
         ARTICLE,
     )
 
 
-def _plot(
-    curves: dict[tuple[str, float], tuple[list[float], list[float]]], target: float, out: Path
-) -> Path:
+def _plot(runs: dict[tuple[str, float], list[Run]], target: float, out: Path) -> Path:
     fig, axes = figure(2)
     left, right = axes[0]
     colours = dict(zip(SCHEDULES, ("tab:blue", "tab:orange", "tab:green")))
-    lrs = sorted({lr for _, lr in curves})
-    styles = dict(zip(lrs, (":", "-")))
-    for (name, lr), (losses, rates) in curves.items():
-        epochs = range(1, len(losses) + 1)
-        left.plot(epochs, losses, color=colours[name], linestyle=styles[lr], linewidth=2)
+    styles = dict(zip(BASE_LRS, (":", "-")))
+    for (name, lr), rs in runs.items():
+        label = f"{name}, base lr {lr:g}"
+        positive_band(
+            left, [r.losses for r in rs], label, color=colours[name], linestyle=styles[lr]
+        )
         right.plot(
-            epochs,
-            rates,
+            range(1, len(rs[0].rates) + 1),
+            rs[0].rates,
             color=colours[name],
             linestyle=styles[lr],
             linewidth=2,
-            label=f"{name}, base lr {lr:g}",
+            label=label,
         )
     left.axhline(target, color="black", linestyle="--", linewidth=1, label=f"target {target:g}")
     left.set(
         xlabel="epoch",
         ylabel="training loss (BCE, log scale)",
-        title="Training loss (colours and styles as on the right)",
+        title="Training loss, geometric mean ± std over seeds",
     )
     log_scale(left)
-    left.legend(loc="upper right")
+    left.legend(fontsize=8, loc="upper right")
     right.set(xlabel="epoch", ylabel="learning rate", title="The learning rate each epoch")
-    right.legend(fontsize=9)
+    right.legend(fontsize=8)
     return save(fig, out, "schedules", "Fixed vs step decay vs exponential decay")
 
 

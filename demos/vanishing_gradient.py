@@ -5,7 +5,7 @@
 Ten hidden layers of 8 units, with sigmoid, tanh or ReLU, each with its
 usual initialisation (Xavier for sigmoid and tanh, Kaiming for ReLU). One
 backward pass of the BCE loss on a batch of moons points, at
-initialisation, averaged over several random initialisations. Each layer's
+initialisation, over 5 random initialisations (seeds). Each layer's
 gradient is summarised as the root mean square over its weights, so that
 layers of different shapes compare fairly.
 
@@ -20,7 +20,9 @@ import math
 import random
 from pathlib import Path
 
-from demos._common import Result, Row, cli, figure, log_scale, number, save, sentence
+from demos._common import Result, Row, cli, quick_checks, seeds_for
+from demos._plots import figure, log_scale, positive_band, save
+from demos._stats import PAIRED_RULE, Spread, judge, spread
 from engine import Value
 from nn import Layer, Module, make_moons
 from nn.blocks import Residual, Sequential
@@ -56,7 +58,8 @@ def layer_gradients(model: Sequential, X: list[list[float]], y: list[int]) -> li
 
 
 def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> Result:
-    n, seeds = (48, 3) if quick else (200, 10)
+    seeds = seeds_for(quick, seed)
+    n = 24 if quick else 64
     X, y = make_moons(n, noise=0.2, seed=seed)
     config = {
         "task": f"one batch: make_moons({n}, noise=0.2, seed={seed})",
@@ -64,53 +67,64 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
         f"2..{DEPTH}",
         "init": "xavier_uniform (sigmoid, tanh), kaiming_uniform (relu); biases 0",
         "loss": "bce_with_logits, one backward pass at initialisation",
-        "initialisations averaged": seeds,
-        "weights seeds": f"{seed} .. {seed + seeds - 1}",
     }
-    profiles: dict[tuple[str, str], list[float]] = {}
+    profiles: dict[tuple[str, str], list[list[float]]] = {}
     rows: list[Row] = []
+    ratios: dict[tuple[str, str], Spread] = {}
+    first: dict[tuple[str, str], Spread] = {}
     for activation in ACTIVATIONS:
         for arch in ARCHITECTURES:
-            total = [0.0] * DEPTH
-            for k in range(seeds):
-                random.seed(seed + k)
+            per_seed = []
+            for s in seeds:
+                random.seed(s)
                 model = deep_mlp(activation, skip=arch == "residual")
-                total = [t + g for t, g in zip(total, layer_gradients(model, X, y))]
-            profile = [t / seeds for t in total]
-            profiles[activation, arch] = profile
+                per_seed.append(layer_gradients(model, X, y))
+            profiles[activation, arch] = per_seed
+            ratios[activation, arch] = spread([math.log10(p[0] / p[-1]) for p in per_seed])
+            first[activation, arch] = spread([math.log10(p[0]) for p in per_seed])
             rows.append(
                 {
                     "activation": activation,
                     "network": arch,
-                    "layer 1 (input side)": profile[0],
-                    f"layer {DEPTH} (output side)": profile[-1],
-                    "layer 1 / layer 10": profile[0] / profile[-1],
+                    "layer 1 (input side)": spread([p[0] for p in per_seed]),
+                    f"layer {DEPTH} (output side)": spread([p[-1] for p in per_seed]),
+                    "log10(layer 1 / layer 10)": ratios[activation, arch],
                 }
             )
-    plot = _plot(profiles, out)
-    ratio = {
-        (str(r["activation"]), str(r["network"])): number(r["layer 1 / layer 10"]) for r in rows
-    }
-    vanishing = [a for a in ACTIVATIONS if ratio[a, "plain"] < 0.1]
-    rescued = [a for a in vanishing if ratio[a, "residual"] > 10 * ratio[a, "plain"]]
-
-    def factors(arch: str) -> str:
-        return ", ".join(f"{ratio[a, arch]:.2g} ({a})" for a in ACTIVATIONS)
-
-    clauses = [
-        f"the article says gradients get extremely small as they pass back through many "
-        f"layers: in the plain network the layer-1 gradient is {factors('plain')} times the "
-        f"layer-{DEPTH} gradient, so it vanishes (below a tenth) for "
-        f"{', '.join(vanishing) or 'none of them'}",
-        f"with skip connections the ratios are {factors('residual')}, so the skip connection "
-        + (
-            f"rescues {', '.join(rescued)}, as the article says"
-            if rescued
-            else "rescues none of the vanishing ones, unlike what the article says"
-            if vanishing
-            else "has nothing to rescue here"
+    zero = spread([0.0] * len(seeds))
+    checks = [
+        judge(
+            f"sigmoid, plain network: log10 of the layer-1 / layer-{DEPTH} gradient",
+            [f"layer 1 / layer {DEPTH}", "no shrinking"],
+            [-1, 0],
+            "gradients become extremely small in early layers",
+            [ratios["sigmoid", "plain"], zero],
+            ".2f",
+            quick,
+        ),
+        judge(
+            f"plain network: log10 of the layer-1 / layer-{DEPTH} gradient by activation",
+            list(ACTIVATIONS),
+            [-1, 0, 0],
+            "other activation functions alleviate it",
+            [ratios[a, "plain"] for a in ACTIVATIONS],
+            ".2f",
+            quick,
         ),
     ]
+    for activation in ACTIVATIONS:
+        checks.append(
+            judge(
+                f"{activation}: log10 of the layer-1 gradient, plain vs skip connections",
+                ["plain", "residual"],
+                [0, 1],
+                "skip connections alleviate the problem",
+                [first[activation, "plain"], first[activation, "residual"]],
+                ".2f",
+                quick,
+            )
+        )
+    plot = _plot(profiles, out)
     return Result(
         "vanishing_gradient",
         "Vanishing gradients and skip connections",
@@ -121,30 +135,33 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
         {
             "layer 1 (input side)": ".3g",
             f"layer {DEPTH} (output side)": ".3g",
-            "layer 1 / layer 10": ".3g",
+            "log10(layer 1 / layer 10)": ".2f",
         },
         plot,
         config,
-        sentence(clauses),
+        quick_checks(checks, quick),
+        [PAIRED_RULE.format(floor="0 (on log10 of the gradients, so a ratio)")],
+        "On the log scale a straight falling line is a gradient shrinking by the same factor at "
+        "every layer; compare the left panel with the right.",
+        seeds,
+        quick,
         None,
         data={"profiles": {f"{a}/{k}": p for (a, k), p in profiles.items()}},
     )
 
 
-def _plot(profiles: dict[tuple[str, str], list[float]], out: Path) -> Path:
+def _plot(profiles: dict[tuple[str, str], list[list[float]]], out: Path) -> Path:
     fig, axes = figure(2, width=6, height=4.8)
     colours = {"sigmoid": "tab:blue", "tanh": "tab:orange", "relu": "tab:green"}
-    low = min(min(p) for p in profiles.values())
-    high = max(max(p) for p in profiles.values())
+    values = [g for runs in profiles.values() for p in runs for g in p]
     for ax, arch in zip(axes[0], ARCHITECTURES):
         for activation in ACTIVATIONS:
-            ax.plot(
-                range(1, DEPTH + 1),
+            positive_band(
+                ax,
                 profiles[activation, arch],
-                marker="o",
-                linewidth=2,
+                activation,
                 color=colours[activation],
-                label=activation,
+                x=list(range(1, DEPTH + 1)),
             )
         ax.set(
             xlabel="hidden layer (1 = next to the input)",
@@ -153,13 +170,13 @@ def _plot(profiles: dict[tuple[str, str], list[float]], out: Path) -> Path:
         )
         ax.set_xticks(range(1, DEPTH + 1))
         log_scale(ax)
-        ax.set_ylim(low / 2, high * 2)
+        ax.set_ylim(min(values) / 2, max(values) * 2)
         ax.legend()
     return save(
         fig,
         out,
         "vanishing_gradient",
-        f"Gradient size per layer of a {DEPTH}-layer MLP at initialisation",
+        f"Gradient per layer of a {DEPTH}-layer MLP at initialisation (geometric mean ± std)",
     )
 
 

@@ -38,7 +38,10 @@ from engine.core.value import sum as sum  # re-exported as engine.sum (see __all
 
 if TYPE_CHECKING:
     from engine.cli.expr import ExpressionError, evaluate
+    from engine.compiler import CompiledStep, CompileError
+    from engine.compiler import compile as compile  # engine.compile; not in __all__
     from engine.teach.explain import explain
+    from engine.teach.names import names as names
     from engine.teach.source import backward_source
     from engine.viz.dot import GraphvizNotFoundError, draw_dot
 
@@ -46,10 +49,14 @@ if TYPE_CHECKING:
 _LAZY = {
     "explain": "engine.teach.explain",
     "backward_source": "engine.teach.source",
+    "names": "engine.teach.names",
     "draw_dot": "engine.viz.dot",
     "GraphvizNotFoundError": "engine.viz.dot",
     "evaluate": "engine.cli.expr",
     "ExpressionError": "engine.cli.expr",
+    "compile": "engine.compiler",
+    "CompiledStep": "engine.compiler",
+    "CompileError": "engine.compiler",
 }
 
 
@@ -84,10 +91,12 @@ _draw.__name__ = _draw.__qualname__ = "draw"
 Value.explain = _explain
 Value.draw = _draw
 
-# ``sum`` is deliberately left out of __all__: ``from engine import *`` must
-# not replace the built-in sum. Use ``engine.sum``.
+# ``sum`` and ``compile`` are deliberately left out of __all__: ``from engine
+# import *`` must not replace the built-ins. Use ``engine.sum``, ``engine.compile``.
 __all__ = [
     "RULES",
+    "CompileError",
+    "CompiledStep",
     "DomainError",
     "ExpressionError",
     "GraphTooLargeError",

@@ -266,6 +266,7 @@ class Run:
     parameters: list[Value]  # the model's, checked for nan/inf and clipped
     clip_grad_norm: float | None
     terminate_on_nan: bool
+    compiled: Any = None  # fit(compile=...): forward and backward by engine.compile
 
 
 def prepare(

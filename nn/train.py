@@ -41,6 +41,7 @@ from engine import Value, no_grad
 from nn._prepare import LOSSES, LossFn, Options, Run, Task, learning_rate, prepare
 from nn._progress import Progress, compact
 from nn.callbacks import Callback, History, Logs, observing_layers
+from nn.compiled import check_compile, compiled_step
 from nn.data import batches
 from nn.module import Module
 from nn.utils import clip_grad_norm_
@@ -65,6 +66,7 @@ def fit(
     metrics: Sequence[str] | None = None,
     clip_grad_norm: float | None = None,
     terminate_on_nan: bool = True,
+    compile: bool | str = False,  # noqa: A002 - as torch.compile
 ) -> History:
     """Train ``model`` on ``(X, y)`` with mini-batches; return a :class:`History`.
 
@@ -88,6 +90,14 @@ def fit(
     once: the weights are put back as they were before that step, a message
     says where it happened and what to try, and the history of the
     completed epochs is returned, with the message in ``stop_reason``.
+    The guard copies the weights once per step: about a tenth of a step's
+    time at ``batch_size=1`` on an MLP 2-16-16-1, under 1% at 32;
+    ``terminate_on_nan=False`` skips it.
+
+    ``compile=True`` (or ``'numpy'``) replays each step's forward and
+    backward through ``engine.compile`` (see :mod:`nn.compiled`): the same
+    losses and weights, several times faster (hinge and mse losses, no
+    dropout); everything above applies as without it.
     """
     run = prepare(
         model,
@@ -103,6 +113,10 @@ def fit(
         seed,
         Options(metrics, clip_grad_norm, terminate_on_nan),
     )
+    check_compile(compile, loss, model)
+    if compile is not False:
+        backend = "numpy" if compile == "numpy" else "python"
+        run.compiled = compiled_step(model, str(loss), backend)
     history = History(
         params={
             "epochs": epochs,
@@ -210,35 +224,52 @@ def _train_epoch(run: Run, shuffled: Iterable[tuple[Any, Any]], progress: Progre
 def _step(run: Run, xb: list[list[float]], yb: list[Any]) -> tuple[float, int]:
     """One forward, backward and optimizer step; the batch's loss and hits.
 
-    With ``terminate_on_nan``, a non-finite loss or gradient raises
-    :class:`NonFinite` before the step, and non-finite weights after it are
-    put back as they were.
+    With ``terminate_on_nan``, a non-finite loss raises :class:`NonFinite`
+    before the backward pass, and a step that leaves any weight non-finite
+    (from a nan or inf gradient, or an update too large for a float) is
+    undone before it raises.
     """
-    preds = [run.model(x) for x in xb]
-    loss = run.task.loss(preds, yb)
-    if not isinstance(loss, Value):
-        raise TypeError(f"the loss function must return a Value, got {type(loss).__name__}")
     guard = run.terminate_on_nan
-    if guard and not math.isfinite(loss.data):
-        raise NonFinite("loss", loss.data)
     run.optimizer.zero_grad()
-    loss.backward()
+    if run.compiled is not None:
+        # forward and backward replayed by engine.compile; predictions as floats
+        loss_value, float_preds = run.compiled(xb, yb)
+        if guard and not math.isfinite(loss_value):
+            raise NonFinite("loss", loss_value)
+        preds: list[Any] = [_as_values(p) for p in float_preds] if run.task.hit else []
+    else:
+        preds = [run.model(x) for x in xb]
+        loss = run.task.loss(preds, yb)
+        if not isinstance(loss, Value):
+            raise TypeError(f"the loss function must return a Value, got {type(loss).__name__}")
+        if guard and not math.isfinite(loss.data):
+            raise NonFinite("loss", loss.data)
+        loss.backward()
+        loss_value = loss.data
     params = run.parameters
     if run.clip_grad_norm is not None:
         clip_grad_norm_(params, run.clip_grad_norm)
     if not guard:
         run.optimizer.step()
-        return loss.data, _hits(run.task, preds, yb)
-    # A sum is finite exactly when every term is, unless finite terms overflow it.
-    if not _all_finite([p.grad for p in params]):
-        raise NonFinite("gradient", loss.data)
+        return loss_value, _hits(run.task, preds, yb)
+    # One copy and one sum per step: a non-finite gradient always makes some
+    # weight non-finite (x - lr * inf, or Adam's inf / inf), so checking
+    # the weights after the step catches both, and the copy undoes it.
     before = [p.data for p in params]
     run.optimizer.step()
     if not _all_finite([p.data for p in params]):
+        bad_gradient = not _all_finite([p.grad for p in params])
         for p, old in zip(params, before):
             p.data = old
-        raise NonFinite("step", loss.data)
-    return loss.data, _hits(run.task, preds, yb)
+        raise NonFinite("gradient" if bad_gradient else "step", loss_value)
+    return loss_value, _hits(run.task, preds, yb)
+
+
+def _as_values(prediction: Any) -> Any:
+    # a compiled step's outputs are floats; accuracy rules read Values
+    if isinstance(prediction, list):
+        return [Value(p) for p in prediction]
+    return Value(prediction)
 
 
 def _all_finite(numbers: list[float]) -> bool:
