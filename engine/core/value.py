@@ -9,6 +9,10 @@ A node refers to its parents only, never to itself or its children, so a
 graph holds no reference cycles and is freed by reference counting the
 moment its output is dropped (micrograd's per-node closures make a cycle
 at every node and leave the work to the much slower cycle collector).
+
+The module is longer than most (about 540 lines) because about 200 of them
+are the op methods generated from the table, which belong inside the class
+they extend; the hand-written part is the node, its constructor and reprs.
 """
 
 from __future__ import annotations

@@ -34,6 +34,10 @@ Names are those of :func:`engine.teach.names.names`: a value's label,
 or a short generated one like ``mul3`` (the explanation says which
 value that is). Nothing here reads or writes ``.grad``, except to say
 whether ``wrt.grad`` currently agrees.
+
+The module stays whole (about 570 lines): the graph, paths and accumulation
+sections of one explanation share one numbering of edges and one layout,
+and splitting them would scatter the text a reader compares line by line.
 """
 
 from __future__ import annotations
