@@ -1,7 +1,6 @@
 """The core of chainrule: everything needed to build a graph and backpropagate.
 
-* :mod:`~engine.core.rules`: the derivative table, one row per op, and
-  :mod:`~engine.core.ieee`, the IEEE-safe arithmetic its formulas use;
+* :mod:`~engine.core.rules`: the derivative table, one row per op;
 * :mod:`~engine.core.codegen`: turns the table's formulas into code;
   :mod:`~engine.core.float_pass` is the generated backward pass (checked in,
   rewritten by :mod:`~engine.core.generate`);

@@ -8,14 +8,14 @@ and the error messages are all made from these rows.
   the parents' names (``args``) and the op's constants (``params``), e.g.
   ``"a * b"``. For an op with any number of parents it is the term that is
   summed: ``"x"`` for ``sum``, ``"w * x"`` for ``dot`` (plus the bias).
-  It may use ``math`` and the ``safe_*`` functions of :mod:`engine.core.ieee`.
+  It may use ``math`` and the ``safe_*`` functions below.
 * ``grads``: for each parent, like PyTorch's ``derivatives.yaml``, the
   gradient it receives, in terms of ``g`` (the gradient arriving at the
   result), ``out`` (the result: exp' reads ``g * out`` and tanh'
   ``g * (1.0 - out * out)``), the parents and params, and the helpers
-  ``cos sin log sigmoid sign ieee_div ieee_pow pow_da pow_db`` of
-  :mod:`engine.core.ieee`, which work on floats and on Values (so
-  ``grad(..., create_graph=True)`` can build the derivative as a graph).
+  ``cos sin log sigmoid sign ieee_div ieee_pow pow_da pow_db``, which work
+  on floats and on Values (so ``grad(..., create_graph=True)`` can build
+  the derivative as a graph).
 * ``shape``: ``'fixed'`` (one formula per name in ``args``), ``'each'`` (any
   number of parents, each called ``x``) or ``'pairs'`` (parents
   ``w1..wn, x1..xn`` and an optional bias ``b``: formulas for a ``w``, an
@@ -47,29 +47,15 @@ should find every op, its helpers and its conventions in one place.
 
 from __future__ import annotations
 
-import math  # noqa: F401 - forward formulas name it (FORWARD_HELPERS)
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.core.codegen import HELPERS, compile_forward, compile_vjp
-from engine.core.ieee import INF as INF
-from engine.core.ieee import NAN as NAN
-from engine.core.ieee import cos as cos
-from engine.core.ieee import ieee_div as ieee_div
-from engine.core.ieee import ieee_pow as ieee_pow
-from engine.core.ieee import log as log
-from engine.core.ieee import pow_da as pow_da
-from engine.core.ieee import pow_db as pow_db
-from engine.core.ieee import pow_undefined as pow_undefined
-from engine.core.ieee import safe_cos as safe_cos
-from engine.core.ieee import safe_exp as safe_exp
-from engine.core.ieee import safe_sigmoid as safe_sigmoid
-from engine.core.ieee import safe_sin as safe_sin
-from engine.core.ieee import safe_softplus as safe_softplus
-from engine.core.ieee import sigmoid as sigmoid
-from engine.core.ieee import sign as sign
-from engine.core.ieee import sin as sin
+
+INF = math.inf
+NAN = math.nan
 
 
 class DomainError(ValueError):
@@ -156,8 +142,157 @@ def _operand(x: Any, infix: bool) -> str:
     return f"({text})" if infix and isinstance(x, (int, float)) and x < 0 else text
 
 
-# The helpers that formulas may use live in engine.core.ieee; they are
-# imported above, so that this module's namespace holds every name a row uses.
+# --- helpers that work on floats and on Values alike -----------------------
+# In float mode every argument is a float (Value.data is always a float), so
+# ``type(x) is float`` picks the math path; anything else is a Value.
+
+
+def cos(x: Any) -> Any:
+    return safe_cos(x) if type(x) is float else x.cos()
+
+
+def sin(x: Any) -> Any:
+    return safe_sin(x) if type(x) is float else x.sin()
+
+
+def log(x: Any) -> Any:
+    return math.log(x) if type(x) is float else x.log()
+
+
+def sigmoid(x: Any) -> Any:
+    return safe_sigmoid(x) if type(x) is float else x.sigmoid()
+
+
+def ieee_div(a: Any, b: Any) -> Any:
+    """a / b, but with IEEE 754's inf/nan instead of ZeroDivisionError.
+
+    Derivatives can be infinite where the op itself is fine (sqrt at 0);
+    PyTorch reports inf there and so do we. On Values (a derivative being
+    built as a graph) a zero divisor gives an :data:`IEEE_DIV` node holding
+    that inf, which can be differentiated again.
+    """
+    if type(b) is float:
+        if b == 0.0:
+            a = float(a) if type(a) is not float else a
+            if a == 0.0 or a != a:
+                return NAN
+            return math.copysign(INF, a) * math.copysign(1.0, b)
+        return a / b
+    if float(b) == 0.0:
+        return _unchecked(IEEE_DIV, (a, b))
+    return a / b
+
+
+def ieee_pow(x: Any, k: Any) -> Any:
+    """x ** k with inf for 0 ** negative and overflow, as in PyTorch.
+
+    On floats a negative ``x`` with a non-integer ``k`` has no real result;
+    no op records such a node, so meeting one means the graph changed after
+    it was built, and this raises :class:`NotReal` rather than let Python
+    return a complex number. On Values, ``0 ** negative`` gives a node
+    holding inf, like :func:`ieee_div`.
+    """
+    if type(x) is float:
+        try:
+            result = x**k
+        except ZeroDivisionError:  # 0.0 ** negative
+            odd = float(k).is_integer() and int(k) % 2 == 1
+            return math.copysign(INF, x) if odd else INF
+        except OverflowError:
+            odd = float(k).is_integer() and int(k) % 2 == 1
+            return -INF if (x < 0 and odd) else INF
+        if type(result) is complex:
+            raise NotReal(f"({x!r}) ** {k!r} is not a real number")
+        return result
+    if float(x) == 0.0 and float(k) < 0.0:
+        if isinstance(k, (int, float)):
+            return _unchecked(RULES["pow_const"], (x,), (k,))
+        return _unchecked(RULES["pow"], (x, k))
+    return x**k
+
+
+class NotReal(ArithmeticError):
+    """A derivative formula met a number whose real result does not exist."""
+
+
+def _unchecked(rule: Rule, operands: tuple[Any, ...], params: tuple[Any, ...] = ()) -> Any:
+    """Record ``rule`` on ``operands`` (one is a Value) without the domain check.
+
+    Only derivative graphs do this, where IEEE 754 says what the result is
+    (1 / 0 is inf). Found through the operand's class because the Value
+    module imports this one, not the other way round.
+    """
+    value_class = next(type(o) for o in operands if hasattr(type(o), "_unchecked"))
+    return value_class._unchecked(rule, operands, params)
+
+
+def sign(x: Any) -> float:
+    """1, -1 or 0 (also for nan): the derivative of abs, a constant."""
+    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
+
+
+def pow_da(g: Any, a: Any, b: Any) -> Any:
+    """g * d(a ** b)/da = g * b * a ** (b - 1)."""
+    # float(): on Values, == compares identity, not data. With b == 0 the
+    # slope is 0; where the formula would give 0 * inf (a == 0) or 0 * nan
+    # (a nan) we say so directly, as PyTorch does. (Elsewhere the formula
+    # stays, so that its derivative with respect to b is right.)
+    a_ = float(a)
+    if float(b) == 0.0 and (a_ == 0.0 or a_ != a_):
+        return g * 0.0
+    return g * b * ieee_pow(a, b - 1)
+
+
+def pow_db(g: Any, out: Any, a: Any, b: Any) -> Any:
+    """g * d(a ** b)/db = g * a ** b * log(a)."""
+    # At a == 0 PyTorch uses 0 for b >= 0 (and inf * log(0) = -inf for
+    # b < 0, which only derivative graphs reach); for a < 0 the real log
+    # does not exist and PyTorch gives nan.
+    if a > 0:
+        return g * out * log(a)
+    if float(a) == 0.0:
+        return g * 0.0 if b >= 0 else g * out * -INF  # log(0) = -inf
+    return g * NAN
+
+
+# --- forward functions that need care ------------------------------------------
+# Forward formulas may use these and ``math``; they work on floats only.
+
+
+def safe_exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:  # PyTorch and IEEE give inf
+        return INF
+
+
+def safe_sigmoid(x: float) -> float:
+    # Two branches so that exp never sees a large positive argument.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = safe_exp(x)
+    return e / (1.0 + e)
+
+
+def safe_sin(x: float) -> float:
+    # math.sin raises for +-inf; PyTorch and IEEE give nan.
+    return math.sin(x) if math.isfinite(x) else NAN
+
+
+def safe_cos(x: float) -> float:
+    return math.cos(x) if math.isfinite(x) else NAN
+
+
+def safe_softplus(x: float) -> float:
+    # PyTorch's softplus (beta 1, threshold 20): x itself above the
+    # threshold, log(1 + e^x) below it, where log1p keeps small values exact.
+    return x if x > 20.0 else math.log1p(safe_exp(x))
+
+
+def pow_undefined(a: float, b: float) -> bool:
+    if a == 0.0 and b < 0:
+        return True
+    return a < 0 and math.isfinite(b) and not float(b).is_integer()
 
 
 FORWARD_HELPERS = (

@@ -29,7 +29,6 @@ from engine.core.convert import as_float as _as_float
 from engine.core.recording import NOT_RECORDED, Off, current, current_scope
 from engine.core.rules import (
     BY_SYMBOL,
-    IEEE_DIV,
     RULES,
     DomainError,
     Rule,
@@ -136,12 +135,6 @@ def _lift(other: Any, op: str) -> Value:
     )
 
 
-def _unchecked(rule: Rule, operands: tuple[Any, ...], params: tuple[Any, ...]) -> Value:
-    """Record ``rule`` on ``operands`` without its domain check (see Value._ieee_div)."""
-    parents = tuple(_lift(o, rule.symbol or rule.name) for o in operands)
-    return _node(rule.forward(*[p.data for p in parents], *params), parents, rule, params)
-
-
 def _apply(rule: Rule, parents: tuple[Value, ...], params: tuple[Any, ...] = ()) -> Value:
     """Run ``rule`` forward on the parents' data and record the node.
 
@@ -227,20 +220,16 @@ class Value:
         self._seq = _next_seq() if children else 0
         self._scope = current_scope() if children else None
 
-    # For derivative graphs only (engine.core.ieee): where a derivative is
-    # infinite but the op itself is fine (sqrt at 0), the graph holds inf, as
-    # in PyTorch, instead of raising as a ``1 / 0`` typed by a user does.
     @staticmethod
-    def _ieee_div(a: Operand, b: Operand) -> Value:
-        """``a / b`` recorded with IEEE 754's result at b == 0 (inf, -inf or nan)."""
-        return _unchecked(IEEE_DIV, (a, b), ())
+    def _unchecked(rule: Rule, operands: tuple[Any, ...], params: tuple[Any, ...] = ()) -> Value:
+        """Record ``rule`` on ``operands`` without its domain check.
 
-    @staticmethod
-    def _ieee_pow(x: Operand, k: Any) -> Value:
-        """``x ** k`` recorded without the domain check: 0 ** negative is inf."""
-        if isinstance(k, Value):
-            return _unchecked(_POW, (x, k), ())
-        return _unchecked(_POW_CONST, (x,), (k,))
+        For derivative graphs only (``engine.core.rules.ieee_div`` and
+        ``ieee_pow``): there a derivative may be inf where the op itself is
+        fine, as in PyTorch, and must not raise as ``1 / 0`` typed by a user does.
+        """
+        parents = tuple(_lift(o, rule.symbol or rule.name) for o in operands)
+        return _node(rule.forward(*[p.data for p in parents], *params), parents, rule, params)
 
     # --- introspection ---------------------------------------------------------
 
