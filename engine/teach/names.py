@@ -66,6 +66,8 @@ def name_values(order: Iterable[Value]) -> dict[Value, str]:
             wanted[short] = wanted.get(short, 0) + 1
     taken.update(_below_model(s) for s in wanted)
     counters: dict[str, int] = {}
+    # Only a stem some label or parameter ends in digits after can collide.
+    risky = {m.group(1) for m in map(_STEM.fullmatch, taken) if m}
     label_uses: dict[str, int] = {}
     result: dict[Value, str] = {}
     for v in order:
@@ -84,7 +86,11 @@ def name_values(order: Iterable[Value]) -> dict[Value, str]:
             continue
         else:
             stem = "c" if v._seq == CONSTANT else "x"
-        result[v] = _fresh(stem, taken, counters)
+        if stem in risky:
+            result[v] = _fresh(stem, taken, counters)
+        else:
+            k = counters[stem] = counters.get(stem, 0) + 1
+            result[v] = f"{stem}{k}"
     return result
 
 
@@ -105,6 +111,7 @@ def _fresh(stem: str, taken: set[str], counters: dict[str, int], start: int = 1)
     return name
 
 
+_STEM = re.compile(r"(.*?)\d+")
 _ITEM = re.compile(r"(\w+)\[(\w+)\]")
 
 

@@ -190,7 +190,7 @@ def layout(tree: Tree, open_set: set[int], root: int) -> Layout:
                 edge = merged[source, target] = Edge(source, target, 0, source[0] == "g")
                 edges.append(edge)
             edge.count += 1
-            if p._prev:
+            if p._prev or p._scope is None:  # not a parameter
                 edge.params_only = False
         if drawn:
             edges.append(Edge(target, mine))

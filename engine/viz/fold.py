@@ -75,7 +75,7 @@ class Tree:
     group_of: list[int]  # innermost group of each value, TOP if none
     top_children: list[int]
     top_members: list[int]
-    uses: list[int]  # how many times each value is used as an op's input
+    uses: list[int]  # how many ops use each value as an input
 
     def children(self, g: int) -> list[int]:
         return self.top_children if g == TOP else self.groups[g].children
@@ -116,7 +116,7 @@ class _Builder:
         self.order = order
         self.index = index
         n = len(order)
-        self.uses = [0] * n
+        self.uses = [0] * n  # how many ops use each value
         self.user = [-1] * n  # the (last) op using each value; the only one if uses == 1
         self.groups: list[Group] = []
         self.group_of = [TOP] * n
@@ -138,8 +138,9 @@ class _Builder:
             s = scope[i] = v._scope
             for p in v._prev:
                 j = index[p]
-                uses[j] += 1
-                user[j] = i
+                if user[j] != i:  # x * x is one use by one op
+                    uses[j] += 1
+                    user[j] = i
                 if not p._prev and p._scope is None:
                     loose[j] = s if j not in loose else common(loose[j], s)
         for j, s in loose.items():
@@ -260,6 +261,8 @@ class _Builder:
                 inside_users.add(index[p])
         outputs = [i for i in members if i not in inside_users and group_of[i] == container]
         for roots in [*feeds.values(), outputs]:
+            if len(roots) < FOLD_MIN:
+                continue  # too few to repeat
             shapes: dict[tuple[object, ...], list[list[int]]] = {}
             for j in roots:
                 if j in claimed or group_of[j] != container:
