@@ -29,10 +29,9 @@ from demos._common import (
     sentence,
 )
 from nn import MLP, Callback, Layer, fit
-from nn.callbacks import TargetReached
+from nn.callbacks import Logs, TargetReached
 from nn.metrics import accuracy
 from nn.optim import Adam
-from nn.train import Logs
 
 INITS = {"zeros": "zero", "xavier_uniform": "Xavier"}
 ACTIVATIONS = ("tanh", "sigmoid")

@@ -20,7 +20,7 @@ from typing import Any
 
 from demos import tuning
 from demos._common import TIME_TOL, Result, Row, Table, cli, compare, figure, save, sentence
-from nn.tuning import run_grid
+from demos.grid import run_grid
 
 WORKERS = (1, 2)
 ARTICLE = Table(
@@ -101,7 +101,7 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
         "cell": f"demos.tuning.train_and_score: "
         f"MLP(2, [16, 16, 1], 'tanh') on {n} moons points, Adam, {epochs} epochs",
         "workers": list(WORKERS),
-        "pool": "nn.tuning.run_grid (spawn start method)",
+        "pool": "demos.grid.run_grid (spawn start method)",
         "CPU cores": os.cpu_count(),
         "load average before (1 min)": load,
         "seed": seed,

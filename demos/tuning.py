@@ -5,7 +5,7 @@
 Every cell trains the same model from the same initial weights with Adam
 for the same number of epochs, and is scored on held-out points. The
 article printed three hand-picked settings; the grid shows where they sit
-among their neighbours. Cells run on two worker processes (nn.tuning).
+among their neighbours. Cells run on two worker processes (demos.grid).
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from demos._common import (
     save,
     sentence,
 )
+from demos.grid import param_grid, run_grid
 from nn import MLP, fit
 from nn.metrics import accuracy
 from nn.optim import Adam
-from nn.tuning import param_grid, run_grid
 
 LRS = (0.001, 0.005, 0.01, 0.05, 0.1)
 BATCH_SIZES = (16, 32, 64)

@@ -27,19 +27,23 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from engine.core.backward import zero_grad
+from engine.core.collector import pause_gc
 from engine.core.grad import grad
-from engine.core.graph import topological_order
+from engine.core.graph import GraphTooLargeError, topological_order
 from engine.core.recording import enable_grad, is_grad_enabled, no_grad, scope
 from engine.core.rules import RULES, DomainError, Rule
+from engine.core.stale import StaleGraphError, stale_nodes
 from engine.core.value import Value, dot
 from engine.core.value import sum as sum  # re-exported as engine.sum (see __all__)
 
 if TYPE_CHECKING:
     from engine.cli.expr import ExpressionError, evaluate
+    from engine.compiler import CompiledStep, CompileError
+    from engine.compiler import compile as compile  # engine.compile; not in __all__
     from engine.teach.explain import explain
     from engine.teach.names import names as names
     from engine.teach.source import backward_source
-    from engine.viz.dot import GraphTooLargeError, GraphvizNotFoundError, draw_dot
+    from engine.viz.dot import GraphvizNotFoundError, draw_dot
 
 # name -> module that defines it; imported on first access (PEP 562)
 _LAZY = {
@@ -47,10 +51,12 @@ _LAZY = {
     "backward_source": "engine.teach.source",
     "names": "engine.teach.names",
     "draw_dot": "engine.viz.dot",
-    "GraphTooLargeError": "engine.viz.dot",
     "GraphvizNotFoundError": "engine.viz.dot",
     "evaluate": "engine.cli.expr",
     "ExpressionError": "engine.cli.expr",
+    "compile": "engine.compiler",
+    "CompiledStep": "engine.compiler",
+    "CompileError": "engine.compiler",
 }
 
 
@@ -85,15 +91,18 @@ _draw.__name__ = _draw.__qualname__ = "draw"
 Value.explain = _explain
 Value.draw = _draw
 
-# ``sum`` is deliberately left out of __all__: ``from engine import *`` must
-# not replace the built-in sum. Use ``engine.sum``.
+# ``sum`` and ``compile`` are deliberately left out of __all__: ``from engine
+# import *`` must not replace the built-ins. Use ``engine.sum``, ``engine.compile``.
 __all__ = [
     "RULES",
+    "CompileError",
+    "CompiledStep",
     "DomainError",
     "ExpressionError",
     "GraphTooLargeError",
     "GraphvizNotFoundError",
     "Rule",
+    "StaleGraphError",
     "Value",
     "backward_source",
     "dot",
@@ -104,7 +113,9 @@ __all__ = [
     "grad",
     "is_grad_enabled",
     "no_grad",
+    "pause_gc",
     "scope",
+    "stale_nodes",
     "topological_order",
     "zero_grad",
 ]

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from engine import Value
+from engine import Value, scope
 from nn.module import Module
 
 
@@ -27,7 +27,10 @@ class Sequential(Module):
     """Modules applied one after another: ``Sequential(a, b, c)(x) == c(b(a(x)))``.
 
     The same module may appear more than once (its weights are shared);
-    ``parameters()`` lists each parameter once.
+    ``parameters()`` lists each parameter once. Each child is named after
+    its place, ``Sequential.layers[i]`` (a shared module after its last
+    place), so that the values it computes carry that name and a drawing
+    collapsed by layer shows one box per child.
     """
 
     def __init__(self, *layers: Module) -> None:
@@ -39,6 +42,7 @@ class Sequential(Module):
                     f"Sequential: argument {i} is a {type(layer).__name__}, not an nn.Module"
                 )
         self.layers = list(layers)
+        self.name_modules()
 
     def __call__(self, x: Any) -> Any:
         for layer in self.layers:
@@ -71,20 +75,23 @@ class Residual(Module):
         if not isinstance(inner, Module):
             raise TypeError(f"Residual wraps an nn.Module, got {type(inner).__name__}")
         self.inner = inner
+        self.name_modules()
 
     def __call__(self, x: Any) -> Any:
         out = self.inner(x)
-        if isinstance(out, Value):  # a one-wide block: Layer returns a single Value
-            xs = x if isinstance(x, (Value, int, float)) else _single(x)
-            return out + xs
-        outs: Sequence[Value] = out
-        if isinstance(x, (Value, int, float)) or len(x) != len(outs):
-            width = 1 if isinstance(x, (Value, int, float)) else len(x)
-            raise ValueError(
-                f"Residual: {self.inner!r} maps {width} inputs to {len(outs)} outputs; "
-                "a skip connection needs as many outputs as inputs"
-            )
-        return [o + xi for o, xi in zip(outs, x)]
+        # The skip additions belong to this block (the inner module tags its own values).
+        with scope(self.path):
+            if isinstance(out, Value):  # a one-wide block: Layer returns a single Value
+                xs = x if isinstance(x, (Value, int, float)) else _single(x)
+                return out + xs
+            outs: Sequence[Value] = out
+            if isinstance(x, (Value, int, float)) or len(x) != len(outs):
+                width = 1 if isinstance(x, (Value, int, float)) else len(x)
+                raise ValueError(
+                    f"Residual: {self.inner!r} maps {width} inputs to {len(outs)} outputs; "
+                    "a skip connection needs as many outputs as inputs"
+                )
+            return [o + xi for o, xi in zip(outs, x)]
 
     def parameters(self) -> list[Value]:
         return self.inner.parameters()

@@ -23,6 +23,8 @@ import random
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
+from nn._checks import check_finite, check_int, check_real
+
 
 def make_moons(
     n: int = 100, noise: float = 0.1, seed: int | None = 0
@@ -64,21 +66,11 @@ YItem = TypeVar("YItem")
 
 
 def _check_n(n: Any, minimum: int, who: str, why: str) -> None:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{who}: n must be an int, got {type(n).__name__} {n!r:.40}")
-    if n < minimum:
-        raise ValueError(f"{who}: n must be >= {minimum} ({why}), got {n}")
-
-
-def _is_number(x: object) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
+    check_int(n, "n", minimum, who=who, why=why)
 
 
 def _check_noise(noise: float, who: str) -> None:
-    if not _is_number(noise):
-        raise TypeError(f"{who}: noise must be a number, got {type(noise).__name__} {noise!r:.40}")
-    if not 0.0 <= noise < math.inf:
-        raise ValueError(f"{who}: noise must be a finite number >= 0, got {noise!r}")
+    check_finite(noise, "noise", who=who, minimum=0)
 
 
 def _jitter(X: Points, noise: float, rng: random.Random) -> Points:
@@ -117,9 +109,7 @@ def make_circles(
     """
     _check_n(n, 2, "make_circles", "one point per class")
     _check_noise(noise, "make_circles")
-    if not _is_number(factor):
-        raise TypeError(f"make_circles: factor must be a number, got {type(factor).__name__}")
-    if not 0.0 <= factor < 1.0:
+    if not 0.0 <= check_real(factor, "factor", who="make_circles") < 1.0:
         raise ValueError(
             f"make_circles: factor is the inner radius over the outer one and must "
             f"be in [0, 1), got {factor!r}"
@@ -188,10 +178,7 @@ def make_spiral(
     Gaussian noise on each coordinate. Needs a hidden layer, and gets hard
     as noise or classes grow.
     """
-    if isinstance(classes, bool) or not isinstance(classes, int):
-        raise TypeError(f"make_spiral: classes must be an int, got {type(classes).__name__}")
-    if classes < 2:
-        raise ValueError(f"make_spiral: classes must be >= 2, got {classes}")
+    check_int(classes, "classes", 2, who="make_spiral")
     _check_n(n, classes, "make_spiral", f"one point per class, classes={classes}")
     _check_noise(noise, "make_spiral")
     rng = random.Random(seed)
@@ -290,8 +277,7 @@ def train_test_split(
     by ``seed``; without it the last samples form the test set.
     """
     n = _check_pairs(X, y, "train_test_split")
-    if not _is_number(test_size):
-        raise TypeError(f"train_test_split: test_size must be a number, got {test_size!r:.40}")
+    check_real(test_size, "test_size", who="train_test_split")
     if not 0.0 < test_size < 1.0:
         hint = ""
         if test_size >= 1 and n:
@@ -366,10 +352,7 @@ def batches(
     when the first batch is drawn.
     """
     n = _check_pairs(X, y, "batches")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int):
-        raise TypeError(f"batches: batch_size must be an int, got {batch_size!r:.40}")
-    if batch_size < 1:
-        raise ValueError(f"batches: batch_size must be >= 1, got {batch_size}")
+    check_int(batch_size, "batch_size", who="batches")
     order = list(range(n))
     if shuffle:
         random.Random(seed).shuffle(order)

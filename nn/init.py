@@ -20,12 +20,12 @@ reproducible just as it does for ``nn.Neuron``.
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from collections.abc import Callable, Sequence
 from typing import Any, TypeAlias, TypeVar
 
 from engine import Value
+from nn._checks import is_real
 
 Matrix: TypeAlias = "list[list[Value]]"
 Weights = TypeVar("Weights", list[list[Value]], list[Value])
@@ -134,7 +134,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 def _negative_slope(param: Any) -> float:
     if param is None:
         return 0.01
-    if isinstance(param, bool) or not isinstance(param, numbers.Real):
+    if not is_real(param):
         raise ValueError(
             f"calculate_gain: negative_slope {param!r} is not a number; "
             "pass the leaky_relu slope, e.g. 0.01"

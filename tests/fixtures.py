@@ -12,6 +12,7 @@ from collections.abc import Callable
 import engine
 from engine import Value
 from nn import MLP
+from tests.oracle import ORACLE
 
 
 def lecture(backward: bool = False) -> Value:
@@ -85,7 +86,20 @@ OP_GRAPHS: dict[str, Callable[[Value, Value], Value]] = {
 
 
 def op_graph(op: str) -> Value:
-    return OP_GRAPHS[op](Value(0.7, label="x"), Value(-0.4, label="y"))
+    """A small graph using ``op`` with fan-out, from two inputs x and y.
+
+    The hand-picked graphs above also hit edge cases; any other op gets one
+    made from its oracle row: the op on x and y (as many as it takes, inside
+    its domain), used twice.
+    """
+    x, y = Value(0.7, label="x"), Value(-0.4, label="y")
+    if op in OP_GRAPHS:
+        return OP_GRAPHS[op](x, y)
+    entry, rule = ORACLE[op], engine.RULES[op]
+    parents = [x, y][: rule.arity] if rule.arity is not None else [x, y, x]
+    params = entry.params[0]
+    result = entry.call(entry.into_domain(parents, params), params)
+    return result * x + result
 
 
 def score(model: MLP, x: list[float]) -> Value:

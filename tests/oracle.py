@@ -89,12 +89,25 @@ class Case:
         return tuple(range(len(self.xs))) if self.fd is None else self.fd
 
 
+def _anything(xs: list[Any], params: tuple[Any, ...]) -> list[Any]:
+    return xs
+
+
 @dataclass(frozen=True)
 class OracleEntry:
+    """How to call one op, in chainrule and in PyTorch, and on which inputs.
+
+    ``params`` lists the constants random graphs may use (one tuple each);
+    ``into_domain`` maps arbitrary inputs (Values or tensors, with the
+    operators both have) into the op's domain, for random graphs.
+    """
+
     call: Callable[[Sequence[Value], tuple[Any, ...]], Value]
     torch_call: Callable[[Any, Sequence[Any], tuple[Any, ...]], Any]
     sample: Callable[[random.Random], Case]
     fixed: tuple[Case, ...] = ()
+    params: tuple[tuple[Any, ...], ...] = ((),)
+    into_domain: Callable[[list[Any], tuple[Any, ...]], list[Any]] = _anything
 
 
 def _uniform(lo: float, hi: float) -> Callable[[random.Random], float]:
@@ -184,6 +197,7 @@ ORACLE: dict[str, OracleEntry] = {
         lambda torch, t, p: t[0] / t[1],
         _binary(_uniform(-3, 3), _away_from_zero(0.3, 3.0)),
         fixed=(Case((0.0, -2.0)), Case((1e-3, 1e3))),
+        into_domain=lambda xs, p: [xs[0], abs(xs[1]) + 0.5],
     ),
     "neg": OracleEntry(
         lambda v, p: -v[0],
@@ -200,6 +214,7 @@ ORACLE: dict[str, OracleEntry] = {
             Case((-2.0, 3.0), fd=(0,)),
             Case((-1.5, -2.0), fd=(0,)),
         ),
+        into_domain=lambda xs, p: [abs(xs[0]) + 0.5, xs[1]],
     ),
     "pow_const": OracleEntry(
         lambda v, p: v[0] ** p[0],
@@ -212,6 +227,9 @@ ORACLE: dict[str, OracleEntry] = {
             Case((0.0,), (1,)),
             Case((5.0,), (0,)),
         ),
+        params=tuple((k,) for k in (2, 3, -1.5, -1, -0.5, 0.5, 1.5)),
+        # integer exponents may meet any base; the others get a positive one
+        into_domain=lambda xs, p: xs if isinstance(p[0], int) and p[0] > 0 else [abs(xs[0]) + 0.5],
     ),
     # exponentials and logarithms
     "exp": OracleEntry(
@@ -224,12 +242,14 @@ ORACLE: dict[str, OracleEntry] = {
         lambda torch, t, p: t[0].log(),
         _unary(_uniform(0.2, 5.0)),
         fixed=(Case((1.0,)), Case((1e-3,))),
+        into_domain=lambda xs, p: [abs(xs[0]) + 0.5],
     ),
     "sqrt": OracleEntry(
         lambda v, p: v[0].sqrt(),
         lambda torch, t, p: t[0].sqrt(),
         _unary(_uniform(0.1, 5.0)),
         fixed=(Case((4.0,)),),
+        into_domain=lambda xs, p: [xs[0] * xs[0] + 0.1],
     ),
     # activations
     "tanh": OracleEntry(
@@ -252,6 +272,13 @@ ORACLE: dict[str, OracleEntry] = {
         lambda v, p: v[0].leaky_relu(*p),
         lambda torch, t, p: torch.nn.functional.leaky_relu(t[0], *p),
         _sample_leaky_relu,
+        params=((0.01,), (0.1,), (0.3,)),
+    ),
+    "softplus": OracleEntry(
+        lambda v, p: v[0].softplus(),
+        lambda torch, t, p: torch.nn.functional.softplus(t[0]),
+        _unary(_uniform(-6, 6)),
+        fixed=(Case((0.0,)), Case((-30.0,)), Case((19.5,)), Case((20.5,)), Case((40.0,))),
     ),
     "abs": OracleEntry(
         lambda v, p: v[0].abs(),

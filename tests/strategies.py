@@ -6,9 +6,9 @@ are re-used and the graph has fan-out). :func:`run` evaluates a program with
 chainrule Values or with torch tensors: the same Python expressions, on two
 autodiff systems.
 
-Every step stays inside its op's domain by construction, whatever its inputs:
-log(|x| + 0.5), x / (|y| + 0.5), sqrt(x*x + 0.1), a positive base for a
-non-integer power.
+Every step stays inside its op's domain by construction, whatever its inputs
+(each oracle row says how: log(|x| + 0.5), x / (|y| + 0.5), sqrt(x*x + 0.1),
+a positive base for a non-integer power).
 """
 
 from __future__ import annotations
@@ -19,44 +19,19 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-import engine
+from engine import RULES
+from tests.oracle import ORACLE, require_torch
 
-# Arity of each op as a program step: a number, or "sum"/"dot" for the
-# variadic reductions.
-ARITY: dict[str, int] = {
-    "add": 2,
-    "sub": 2,
-    "mul": 2,
-    "div": 2,
-    "neg": 1,
-    "pow": 2,
-    "pow_const": 1,
-    "exp": 1,
-    "log": 1,
-    "sqrt": 1,
-    "tanh": 1,
-    "sigmoid": 1,
-    "relu": 1,
-    "leaky_relu": 1,
-    "abs": 1,
-    "sin": 1,
-    "cos": 1,
-    "sum": -1,
-    "dot": -1,
-}
-OPS = tuple(ARITY)
-
-# Integer exponents may meet any base; the others get a positive one.
-INT_EXPONENTS = (2, 3)
-REAL_EXPONENTS = (-1.5, -1, -0.5, 0.5, 1.5)
-SLOPES = (0.01, 0.1, 0.3)
+# Every op of the table; tests/oracle.py says how to call each one and how to
+# keep its inputs inside its domain.
+OPS = tuple(RULES)
 
 
 @dataclass(frozen=True)
 class Step:
     op: str
     args: tuple[int, ...]  # indices of earlier nodes (inputs come first)
-    param: float | None = None
+    params: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,18 +50,16 @@ def _step(draw: st.DrawFn, op: str, n_nodes: int) -> Step:
         # Shrinks towards the newest node, which makes deep chains.
         return n_nodes - 1 - draw(st.integers(0, n_nodes - 1))
 
-    arity = ARITY[op]
-    if op == "sum":
+    rule = RULES[op]
+    if rule.shape == "each":
         arity = draw(st.integers(1, 4))
-    elif op == "dot":
+    elif rule.shape == "pairs":
         arity = 2 * draw(st.integers(1, 3)) + draw(st.integers(0, 1))
+    else:
+        arity = len(rule.args)
     args = tuple(pick() for _ in range(arity))
-    param: float | None = None
-    if op == "pow_const":
-        param = draw(st.sampled_from(INT_EXPONENTS + REAL_EXPONENTS))
-    elif op == "leaky_relu":
-        param = draw(st.sampled_from(SLOPES))
-    return Step(op, args, param)
+    params = draw(st.sampled_from(ORACLE[op].params))
+    return Step(op, args, params)
 
 
 @st.composite
@@ -114,52 +87,18 @@ def programs(
 
 @dataclass(frozen=True)
 class Backend:
-    """What differs between chainrule and torch; the rest is operators."""
+    """How one autodiff system applies an op: chainrule's Values or torch's tensors."""
 
-    leaky_relu: Callable[[Any, float], Any]
-    sum: Callable[[list[Any]], Any]
-    dot: Callable[[list[Any], list[Any], Any], Any]
+    apply: Callable[[str, list[Any], tuple[Any, ...]], Any]
 
 
-ENGINE = Backend(lambda x, slope: x.leaky_relu(slope), engine.sum, engine.dot)
+ENGINE = Backend(lambda op, xs, params: ORACLE[op].call(xs, params))
+TORCH = Backend(lambda op, xs, params: ORACLE[op].torch_call(require_torch(), xs, params))
 
 
 def _step_value(step: Step, a: list[Any], backend: Backend) -> Any:
-    op = step.op
-    if op == "add":
-        return a[0] + a[1]
-    if op == "sub":
-        return a[0] - a[1]
-    if op == "mul":
-        return a[0] * a[1]
-    if op == "div":
-        return a[0] / (abs(a[1]) + 0.5)
-    if op == "neg":
-        return -a[0]
-    if op == "pow":
-        return (abs(a[0]) + 0.5) ** a[1]
-    if op == "pow_const":
-        k = step.param
-        return a[0] ** k if k in INT_EXPONENTS else (abs(a[0]) + 0.5) ** k
-    if op == "exp":
-        return a[0].exp()
-    if op == "log":
-        return (abs(a[0]) + 0.5).log()
-    if op == "sqrt":
-        return (a[0] * a[0] + 0.1).sqrt()
-    if op in ("tanh", "sigmoid", "relu", "sin", "cos"):
-        return getattr(a[0], op)()
-    if op == "abs":
-        return abs(a[0])
-    if op == "leaky_relu":
-        assert step.param is not None
-        return backend.leaky_relu(a[0], step.param)
-    if op == "sum":
-        return backend.sum(a)
-    if op == "dot":
-        n = len(a) // 2
-        return backend.dot(a[:n], a[n : 2 * n], a[-1] if len(a) % 2 else None)
-    raise AssertionError(f"strategies.run does not know op {op!r}; add it to _step_value")
+    entry = ORACLE[step.op]
+    return backend.apply(step.op, entry.into_domain(a, step.params), step.params)
 
 
 def run(program: Program, leaves: Sequence[Any], backend: Backend) -> Any:

@@ -56,6 +56,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from engine.core.rules import RULES
 from engine.core.value import Value, _constant
 
 __all__ = [
@@ -76,17 +77,12 @@ MAX_INT_DIGITS = 30
 _INT_LIMIT = 10**MAX_INT_DIGITS  # the smallest integer with too many digits
 _INT_HINT = f"more than {MAX_INT_DIGITS} digits; write large numbers as floats, e.g. 1e40"
 
+# Every op of the table written as a function of one value, e.g. tanh(x),
+# called through its Value method (leaky_relu takes an optional slope too).
 _METHODS: dict[str, Callable[[Value], Value]] = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "sqrt": Value.sqrt,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-    "leaky_relu": Value.leaky_relu,
-    "abs": Value.abs,
-    "sin": Value.sin,
-    "cos": Value.cos,
+    rule.name: getattr(Value, rule.name)
+    for rule in RULES.values()
+    if rule.shape == "fixed" and len(rule.args) == 1 and not rule.text and hasattr(Value, rule.name)
 }
 FUNCTIONS: tuple[str, ...] = tuple(_METHODS)
 _FUNCTION_LIST = ", ".join(FUNCTIONS)

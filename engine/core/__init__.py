@@ -8,7 +8,9 @@
 * :mod:`~engine.core.value`: ``Value``, ``sum``, ``dot``;
 * :mod:`~engine.core.graph`: the graph walks;
 * :mod:`~engine.core.backward`: ``backward`` and ``zero_grad``;
-* :mod:`~engine.core.grad`: ``grad``, derivatives as results (also of higher order).
+* :mod:`~engine.core.grad`: ``grad``, derivatives as results (also of higher order);
+* :mod:`~engine.core.stale`: ``stale_nodes`` and ``StaleGraphError``, for
+  graphs whose data changed after they were built.
 
 The core imports nothing else from the project; the tools in
 ``engine.teach``, ``engine.viz`` and ``engine.cli`` are built on it.

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, cast
 
 from engine.core import float_pass as _generated
 from engine.core.convert import as_float
-from engine.core.graph import topological_order
+from engine.core.graph import order_and_leaves
+from engine.core.recording import NOT_RECORDED
+from engine.core.stale import failure
 
 if TYPE_CHECKING:  # value.py imports this module, so Value is for the type checker only
     from engine.core.value import Value
@@ -30,19 +32,40 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     intermediate nodes by an earlier call are set aside and added back at
     the end, so a second call adds the same gradients again (micrograd
     would instead push the doubled intermediate gradients on to the leaves).
+
+    A pass that fails (on a stale graph, see :mod:`engine.core.stale`, or
+    when interrupted) first puts every ``.grad``, leaves included, back to
+    what it was before the call.
     """
     seed = as_float(gradient, "backward(gradient)")
-    order = topological_order(root)
+    order, leaves = order_and_leaves(root)
+    if not order and root._seq == NOT_RECORDED:
+        raise RuntimeError(
+            f"backward() on {root!r}, which was computed while recording was off "
+            "(inside no_grad()), so it has no graph to pass gradients through. "
+            "Compute it outside no_grad(), or inside enable_grad(). (A generator "
+            "paused inside `with no_grad():` turns recording off for its caller too.)"
+        )
     if not order:
         root.grad += seed
         return
     earlier = [node.grad for node in order]
+    leaf_grads = [leaf.grad for leaf in leaves]  # to undo a pass that fails
     carried = any(earlier)
     if carried:
         for node in order:
             node.grad = 0.0
     root.grad = seed
-    float_pass(order)
+    try:
+        float_pass(order)
+    except BaseException as error:
+        for node, g in zip(order, earlier):
+            node.grad = g
+        for leaf, g in zip(leaves, leaf_grads):
+            leaf.grad = g
+        if isinstance(error, Exception):
+            raise failure(root, error, "backward()") from error
+        raise
     if carried:
         for node, g in zip(order, earlier):
             node.grad += g

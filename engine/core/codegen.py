@@ -25,7 +25,19 @@ if TYPE_CHECKING:
     from engine.core.rules import Rule
 
 # Names a formula may use besides g, out, its args and its params.
-HELPERS = ("cos", "sin", "log", "sign", "ieee_div", "ieee_pow", "pow_da", "pow_db", "NAN", "INF")
+HELPERS = (
+    "cos",
+    "sin",
+    "log",
+    "sigmoid",
+    "sign",
+    "ieee_div",
+    "ieee_pow",
+    "pow_da",
+    "pow_db",
+    "NAN",
+    "INF",
+)
 
 # Names the generated pass uses itself; a rule's args and params must avoid them.
 _RESERVED = {"node", "order", "rule", "parents", "n", "p", "pw", "px", "ctx", "vjp", "local"}
@@ -64,6 +76,66 @@ def check_formulas(rule: Rule) -> None:
                 f"rule {rule.name!r}: formula {formula!r} uses {sorted(unknown)}; "
                 f"it may use g, out, {', '.join(rule.args + rule.params)} and {', '.join(HELPERS)}"
             )
+
+
+# --- forward functions ---------------------------------------------------------------
+
+
+def forward_source(rule: Rule) -> str:
+    """``def forward(*xs, *params)``: the rule's formula on floats."""
+    params = "".join(f", {p}" for p in rule.params)
+    if rule.shape == "fixed":
+        return f"def forward({', '.join(rule.args)}{params}):\n    return {rule.formula}\n"
+    if rule.shape == "each":
+        return (
+            "def forward(*xs):\n"
+            "    total = 0.0\n"
+            "    for x in xs:\n"
+            f"        total += {rule.formula}\n"
+            "    return total\n"
+        )
+    # pairs: w1..wn, x1..xn and an optional bias, summed from the bias as
+    # micrograd's Neuron does, so results match it bit for bit
+    return (
+        "def forward(*xs):\n"
+        "    n = len(xs) // 2\n"
+        "    total = xs[-1] if len(xs) % 2 else 0.0\n"
+        "    for w, x in zip(xs[:n], xs[n : 2 * n]):\n"
+        f"        total += {rule.formula}\n"
+        "    return total\n"
+    )
+
+
+def compile_forward(
+    rule: Rule, namespace: dict[str, Any]
+) -> tuple[Callable[..., float], Callable[..., bool] | None]:
+    """The rule's ``forward`` and ``invalid`` functions (None when defined everywhere)."""
+    names = set(rule.args if rule.shape == "fixed" else ("x", "w")) | set(rule.params)
+    for what, formula in (("formula", rule.formula), ("undefined", rule.undefined)):
+        if not formula:
+            continue
+        try:
+            unknown = names_in(formula) - names - set(namespace) - {"abs", "float"}
+        except SyntaxError as error:
+            raise ValueError(f"rule {rule.name!r}: bad {what} {formula!r}: {error}") from None
+        if unknown:
+            raise ValueError(
+                f"rule {rule.name!r}: {what} {formula!r} uses {sorted(unknown)}; it may use "
+                f"{', '.join(sorted(names))}, abs, float and {', '.join(sorted(namespace))}"
+            )
+    scope = dict(namespace)
+    # exec runs source built from the table's own formulas (checked above),
+    # never from user input.
+    exec(compile(forward_source(rule), f"<forward of {rule.name}>", "exec"), scope)
+    forward: Callable[..., float] = scope["forward"]
+    forward.__qualname__ = f"forward_{rule.name}"
+    invalid: Callable[..., bool] | None = None
+    if rule.undefined:
+        arguments = ", ".join(rule.args + rule.params)
+        source = f"def invalid({arguments}):\n    return {rule.undefined}\n"
+        exec(compile(source, f"<domain of {rule.name}>", "exec"), scope)
+        invalid = scope["invalid"]
+    return forward, invalid
 
 
 # --- vjp functions ------------------------------------------------------------------
@@ -199,7 +271,10 @@ loss plus L2), backward only, against a loop that calls each rule's
 # mypy: ignore-errors
 '''
 
-MEASUREMENT = "this pass takes about half the time of the loop (0.5x)."
+MEASUREMENT = (
+    "the loop takes 13.5 ms\nper pass, this pass 4.5 ms: 3.0x faster "
+    "(median of 15 per-round ratios)"
+)
 
 
 def float_pass_module(rules: Iterable[Rule]) -> str:
@@ -213,3 +288,140 @@ def float_pass_module(rules: Iterable[Rule]) -> str:
     lines += [f"{_var(r)} = RULES[{r.name!r}]" for r in rules]
     lines += ["", "", float_pass_source(rules)]
     return "\n".join(lines)
+
+
+# --- the Value methods ----------------------------------------------------------------
+
+REGION_START = (
+    "# --- generated from the rule table by python -m engine.core.generate: do not edit ---"
+)
+REGION_END = "# --- end of generated code ---"
+
+
+def _on_data(formula: str, names: Iterable[str]) -> str:
+    """The formula with each of ``names`` read from a Value: ``w * x`` -> ``w.data * x.data``."""
+    wanted = set(names)
+
+    class OnData(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            if node.id in wanted:
+                return ast.Attribute(ast.Name(node.id, ast.Load()), "data", ast.Load())
+            return node
+
+    return ast.unparse(OnData().visit(ast.parse(formula, mode="eval")))
+
+
+def _domain_check(rule: Rule, indent: str) -> list[str]:
+    if not rule.undefined:
+        return []
+    values = ", ".join(rule.args + rule.params)
+    comma = "," if len(rule.args + rule.params) == 1 else ""  # a 1-tuple
+    return [
+        f"{indent}if {rule.undefined}:",
+        f"{indent}    raise DomainError({_const(rule)}, ({values}{comma}))",
+    ]
+
+
+def _const(rule: Rule) -> str:
+    return f"_R_{rule.name.upper()}"
+
+
+def _unary_method(rule: Rule, method: str) -> list[str]:
+    return [
+        f"def {method}(self) -> Value:",
+        f'    """{rule.show((0.0,), ("self",))}, recorded as one node (rule {rule.name!r})."""',
+        "    x = self.data",
+        *_domain_check(rule, "    "),
+        f"    return _node({rule.formula}, (self,), {_const(rule)}, ())",
+    ]
+
+
+def _binary_method(rule: Rule, method: str, reflected: bool) -> list[str]:
+    (a, b) = rule.args
+    first, second = ("other", "self") if reflected else ("self", "other")
+    operator = rule.symbol
+    return [
+        f"def {method}(self, other: Operand) -> Value:",
+        f'    """``{first} {operator} {second}``, recorded as one node (rule {rule.name!r})."""',
+        "    if type(other) is not Value:",
+        f'        other = _lift(other, "{operator}")',
+        f"    {a} = {first}.data",
+        f"    {b} = {second}.data",
+        *_domain_check(rule, "    "),
+        f"    return _node({rule.formula}, ({first}, {second}), {_const(rule)}, ())",
+    ]
+
+
+_PAIRS_SIGNATURE = "ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None"
+
+
+def _reduction(rule: Rule, function: str) -> list[str]:
+    if rule.shape == "each":
+        term = _on_data(rule.formula, ["x"])
+        shadows = "  # noqa: A001 - engine.sum mirrors builtins.sum" if function == "sum" else ""
+        return [
+            f"def {function}(values: Iterable[Operand]) -> Value:{shadows}",
+            f'    """Add many values in **one** node (rule {rule.name!r})."""',
+            f'    parents = _each(values, "{function}")',
+            "    total = 0.0",
+            "    for x in parents:",
+            f"        total += {term}",
+            f"    return _node(total, parents, {_const(rule)}, ()) if parents else _leaf(0.0)",
+        ]
+    term = _on_data(rule.formula, ["w", "x"])
+    return [
+        f"def {function}({_PAIRS_SIGNATURE}) -> Value:",
+        f'    """``bias + w1*x1 + ... + wn*xn`` as **one** node (rule {rule.name!r})."""',
+        f'    weights, inputs, parents, total = _pairs(ws, xs, bias, "{function}", lift=False)',
+        "    try:",
+        "        for w, x in zip(weights, inputs):",
+        f"            total += {term}",
+        "    except (AttributeError, TypeError):  # a number among them: wrap it below",
+        "        total = None",
+        "    if type(total) is not float:",
+        "        # the lists made above: ws and xs may be iterators, read once",
+        "        weights, inputs, parents, total = _pairs("
+        f'weights, inputs, bias, "{function}", lift=True)',
+        "        for w, x in zip(weights, inputs):",
+        f"            total += {term}",
+        f"    return _node(total, parents, {_const(rule)}, ()) if parents else _leaf(0.0)",
+    ]
+
+
+def value_regions(rules: Iterable[Rule]) -> tuple[str, str, str]:
+    """The three generated parts of value.py: rule constants, methods, functions."""
+    rules = [r for r in rules if r.methods]
+    constants = [f'{_const(r)} = RULES["{r.name}"]' for r in rules]
+    methods: list[str] = []
+    functions: list[str] = []
+    for rule in rules:
+        for i, method in enumerate(rule.methods):
+            if rule.shape != "fixed":
+                functions += [*_reduction(rule, method), "", ""]
+            elif len(rule.args) == 1 and not rule.params:
+                methods += [*_unary_method(rule, method), ""]
+            elif len(rule.args) == 2 and not rule.params:
+                methods += [*_binary_method(rule, method, reflected=i == 1), ""]
+            else:
+                raise ValueError(
+                    f"rule {rule.name!r}: methods are generated for ops of one or two "
+                    "parents without params, and for sums; write this one by hand"
+                )
+    # blank lines as ruff format wants them before the end marker
+    body = "\n".join(f"    {line}" if line else "" for line in methods).rstrip() + "\n"
+    return "\n".join(constants), body, "\n".join(functions).rstrip() + "\n\n"
+
+
+def fill_regions(text: str, regions: Iterable[str]) -> str:
+    """``text`` with each marked region replaced, in order, by the given code."""
+    out: list[str] = []
+    rest = text
+    for code in regions:
+        start = rest.index(REGION_START)
+        line_start = rest.rindex("\n", 0, start) + 1
+        indent = rest[line_start:start]
+        end = rest.index(REGION_END, start)
+        out.append(rest[: start + len(REGION_START)] + "\n")
+        out.append(code + "\n" + indent if code else indent)
+        rest = rest[end:]
+    return "".join(out) + rest

@@ -1,8 +1,10 @@
-"""Write the generated fast backward pass, :mod:`engine.core.float_pass`.
+"""Write the code generated from the derivative table.
 
-Run ``python -m engine.core.generate`` after changing the derivative table;
-``python -m engine.core.generate --check`` exits 1 (and says so) when the
-checked-in module differs from what the table generates.
+Two files: :mod:`engine.core.float_pass` (the fast backward pass, all of
+it) and the marked parts of :mod:`engine.core.value` (the op methods and
+``sum``/``dot``). Run ``python -m engine.core.generate`` after changing the
+table; ``python -m engine.core.generate --check`` exits 1 (and says so)
+when a checked-in file differs from what the table generates.
 """
 
 from __future__ import annotations
@@ -10,31 +12,34 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from engine.core.codegen import float_pass_module
+from engine.core.codegen import fill_regions, float_pass_module, value_regions
 from engine.core.rules import RULES
 
-TARGET = Path(__file__).with_name("float_pass.py")
+HERE = Path(__file__).parent
+FLOAT_PASS = HERE / "float_pass.py"
+VALUE = HERE / "value.py"
 
 
-def generated() -> str:
-    """The text the checked-in module must have."""
-    return float_pass_module(RULES.values())
+def generated() -> dict[Path, str]:
+    """Each generated file and the text it must have."""
+    value = fill_regions(VALUE.read_text(encoding="utf-8"), value_regions(RULES.values()))
+    return {FLOAT_PASS: float_pass_module(RULES.values()), VALUE: value}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    text = generated()
-    if args == ["--check"]:
-        if TARGET.read_text(encoding="utf-8") != text:
-            print(f"{TARGET.name} is out of date: run python -m engine.core.generate")
-            return 1
-        print(f"{TARGET.name} is up to date")
-        return 0
-    if args:
+    if args not in ([], ["--check"]):
         print("usage: python -m engine.core.generate [--check]")
         return 2
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET}")
+    stale = [path for path, text in generated().items() if path.read_text("utf-8") != text]
+    if args == ["--check"]:
+        for path in stale:
+            print(f"{path.name} is out of date: run python -m engine.core.generate")
+        return 1 if stale else 0
+    for path, text in generated().items():
+        if path in stale:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
     return 0
 
 

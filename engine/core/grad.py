@@ -11,6 +11,7 @@ from typing import Any, overload
 
 from engine.core.graph import topological_order
 from engine.core.recording import enable_grad
+from engine.core.stale import failure
 from engine.core.value import Value
 
 
@@ -35,11 +36,14 @@ def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = Fa
     for x in wanted:
         if not isinstance(x, Value):
             raise TypeError(f"grad() inputs must be Values, got {type(x).__name__}")
-    if create_graph:
-        with enable_grad():
-            result = _grads(output, wanted, Value(1.0), lambda v: v)
-    else:
-        result = _grads(output, wanted, 1.0, lambda v: v.data)
+    try:
+        if create_graph:
+            with enable_grad():
+                result = _grads(output, wanted, Value(1.0), lambda v: v)
+        else:
+            result = _grads(output, wanted, 1.0, lambda v: v.data)
+    except Exception as error:  # on a stale graph, say so
+        raise failure(output, error, "grad()") from error
     return result[0] if single else result
 
 

@@ -4,7 +4,7 @@ Two walks, both with their own stack (no recursion, so a graph may be as
 deep as memory allows):
 
 * :func:`topological_order`, the backward pass's: the non-leaf nodes,
-  sorted by creation number;
+  sorted by creation number (:func:`order_and_leaves` adds the leaves);
 * :func:`values_in_order`, the tools': every value, in an order that
   depends only on the graph's shape, so drawings and generated code come
   out the same on every run.
@@ -12,6 +12,7 @@ deep as memory allows):
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,37 @@ def topological_order(root: Value) -> list[Value]:
         raise
 
 
+def order_and_leaves(root: Value) -> tuple[list[Value], list[Value]]:
+    """:func:`topological_order`, and besides it every leaf ``root`` depends on.
+
+    The backward pass takes note of the leaves' gradients before it starts,
+    so that a pass that fails halfway can put every ``.grad`` back. Leaves
+    go into the same set as the other nodes and the same sort: a leaf's
+    creation number is 0 or below (an input or parameter 0, a wrapped
+    constant -1, a value made inside ``no_grad`` -2), every other node's is
+    above, so one bisection splits the sorted list (cheaper than keeping a
+    second set for the leaves).
+    """
+    if not root._prev:
+        return [], []
+    seen = {root}
+    stack = [root]
+    add, push, pop = seen.add, stack.append, stack.pop
+    try:
+        while stack:
+            for parent in pop()._prev:
+                if parent not in seen:
+                    add(parent)
+                    if parent._prev:
+                        push(parent)
+        every = sorted(seen, key=_creation_order)
+    except AttributeError:
+        _complain_about_foreign_nodes(seen)
+        raise
+    first_node = bisect.bisect_right(every, 0, key=_creation_order)
+    return every[first_node:], every[:first_node]
+
+
 def values_in_order(root: Value) -> list[Value]:
     """Every value ``root`` depends on (root and leaves included), parents first.
 
@@ -79,6 +111,31 @@ def values_in_order(root: Value) -> list[Value]:
 
 
 _creation_order = attrgetter("_seq")
+
+
+class GraphTooLargeError(ValueError):
+    """A graph has more values than a tool's ``max_nodes`` allows.
+
+    Raised by ``draw_dot`` (boxes to draw), ``explain`` and
+    ``backward_source`` (values to show) before any large piece of work
+    starts; the message says how large the graph is and how to go on.
+    """
+
+
+def refuse_larger_than(order: list[Value], max_nodes: int | None, tool: str, advice: str) -> None:
+    """Raise :class:`GraphTooLargeError` when ``order`` has more than ``max_nodes`` values.
+
+    ``max_nodes`` must be a positive int, or None for no limit.
+    """
+    if max_nodes is None:
+        return
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int or None, got {max_nodes!r}")
+    if len(order) > max_nodes:
+        raise GraphTooLargeError(
+            f"this graph has {len(order):,} values, more than max_nodes={max_nodes:,}. "
+            f"{tool} {advice}; pass max_nodes=None, or a larger number, to go on anyway"
+        )
 
 
 def _complain_about_foreign_nodes(nodes: Iterable[Any]) -> None:

@@ -26,6 +26,11 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# The creation number (``Value._seq``) of a result computed while recording was
+# off: it keeps no parents, and backward() says why instead of doing nothing.
+NOT_RECORDED = -2
+
+
 class Off:
     """The state inside ``no_grad``: nothing is recorded; ``scope`` is kept for later."""
 

@@ -14,6 +14,7 @@ at every node and leave the work to the much slower cycle collector).
 from __future__ import annotations
 
 import itertools
+import math
 import numbers
 from collections.abc import Callable, Iterable
 from typing import Any, TypeAlias
@@ -21,15 +22,42 @@ from typing import Any, TypeAlias
 from engine.core.backward import backward as _backward_pass
 from engine.core.backward import zero_grad as _zero_grad
 from engine.core.convert import as_float as _as_float
-from engine.core.recording import Off, current, current_scope
-from engine.core.rules import BY_SYMBOL, RULES, DomainError, Rule
+from engine.core.recording import NOT_RECORDED, Off, current, current_scope
+from engine.core.rules import (
+    BY_SYMBOL,
+    RULES,
+    DomainError,
+    Rule,
+    safe_cos,
+    safe_exp,
+    safe_sigmoid,
+    safe_sin,
+    safe_softplus,
+)
 
 Number: TypeAlias = "int | float"
 Operand: TypeAlias = "Value | int | float"
 
-_ADD, _SUB, _MUL, _DIV = RULES["add"], RULES["sub"], RULES["mul"], RULES["div"]
-_NEG, _POW, _POW_CONST = RULES["neg"], RULES["pow"], RULES["pow_const"]
-_RELU, _TANH, _SUM, _DOT = RULES["relu"], RULES["tanh"], RULES["sum"], RULES["dot"]
+_POW, _POW_CONST, _LEAKY_RELU = RULES["pow"], RULES["pow_const"], RULES["leaky_relu"]
+# --- generated from the rule table by python -m engine.core.generate: do not edit ---
+_R_ADD = RULES["add"]
+_R_SUB = RULES["sub"]
+_R_MUL = RULES["mul"]
+_R_DIV = RULES["div"]
+_R_NEG = RULES["neg"]
+_R_EXP = RULES["exp"]
+_R_LOG = RULES["log"]
+_R_SQRT = RULES["sqrt"]
+_R_TANH = RULES["tanh"]
+_R_SIGMOID = RULES["sigmoid"]
+_R_RELU = RULES["relu"]
+_R_SOFTPLUS = RULES["softplus"]
+_R_ABS = RULES["abs"]
+_R_SIN = RULES["sin"]
+_R_COS = RULES["cos"]
+_R_SUM = RULES["sum"]
+_R_DOT = RULES["dot"]
+# --- end of generated code ---
 
 # Every recorded node gets the next number. A node's parents always exist
 # before it does, so sorting by this number is a topological order; the
@@ -37,15 +65,11 @@ _RELU, _TANH, _SUM, _DOT = RULES["relu"], RULES["tanh"], RULES["sum"], RULES["do
 _next_seq = itertools.count(1).__next__
 # Leaves have _seq 0, except numbers that an op wrapped (the 2 in x * 2).
 CONSTANT = -1
-# Results computed while recording was off (inside no_grad): no parents kept.
-NOT_RECORDED = -2
 
 _new = object.__new__
 
-
-def _short(x: float) -> float:
-    """x rounded to 6 significant digits, so reprs stay one short line."""
-    return float(f"{x:.6g}")
+# Every int of smaller magnitude converts to a float (2**1024 does not).
+_BIG_INT = 2**1023
 
 
 def _node(data: float, parents: tuple[Value, ...], rule: Rule, params: tuple[Any, ...]) -> Value:
@@ -95,12 +119,12 @@ def _lift(other: Any, op: str) -> Value:
         return other
     if type(other) is float:
         return _constant(other)
-    if type(other) is int:
+    if type(other) is int and -_BIG_INT < other < _BIG_INT:
         return _constant(float(other))
     if isinstance(other, Value):
         return other
-    if isinstance(other, numbers.Real):
-        return _constant(float(other))
+    if isinstance(other, numbers.Real):  # 10**400 gets a clear error here
+        return _constant(_as_float(other, f"the operand of {op}"))
     raise TypeError(
         f"unsupported operand for {op}: Value and {type(other).__name__} "
         f"{other!r:.40}. Use a Value, an int or a float."
@@ -108,7 +132,10 @@ def _lift(other: Any, op: str) -> Value:
 
 
 def _apply(rule: Rule, parents: tuple[Value, ...], params: tuple[Any, ...] = ()) -> Value:
-    """Run ``rule`` forward on the parents' data and record the node."""
+    """Run ``rule`` forward on the parents' data and record the node.
+
+    The general form of what the generated methods below do inline.
+    """
     xs = [p.data for p in parents]
     if rule.invalid is not None and rule.invalid(*xs, *params):
         raise DomainError(rule, (*xs, *params))
@@ -189,6 +216,17 @@ class Value:
         self._seq = _next_seq() if children else 0
         self._scope = current_scope() if children else None
 
+    @staticmethod
+    def _unchecked(rule: Rule, operands: tuple[Any, ...], params: tuple[Any, ...] = ()) -> Value:
+        """Record ``rule`` on ``operands`` without its domain check.
+
+        For derivative graphs only (``engine.core.rules.ieee_div`` and
+        ``ieee_pow``): there a derivative may be inf where the op itself is
+        fine, as in PyTorch, and must not raise as ``1 / 0`` typed by a user does.
+        """
+        parents = tuple(_lift(o, rule.symbol or rule.name) for o in operands)
+        return _node(rule.forward(*[p.data for p in parents], *params), parents, rule, params)
+
     # --- introspection ---------------------------------------------------------
 
     @property
@@ -212,7 +250,9 @@ class Value:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={_short(self.data)}, grad={_short(self.grad)}{label})"
+        # The exact numbers (repr of a float is the shortest text that reads
+        # back as the same float): a repr never rounds behind the user's back.
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     def __float__(self) -> float:
         return self.data
@@ -235,41 +275,6 @@ class Value:
     def __ge__(self, other: Operand) -> bool:
         return self.data >= _lift(other, ">=").data
 
-    # --- arithmetic --------------------------------------------------------------
-
-    def __add__(self, other: Operand) -> Value:
-        other = _lift(other, "+")
-        return _node(self.data + other.data, (self, other), _ADD, ())
-
-    def __radd__(self, other: Operand) -> Value:
-        other = _lift(other, "+")
-        return _node(other.data + self.data, (other, self), _ADD, ())
-
-    def __sub__(self, other: Operand) -> Value:
-        other = _lift(other, "-")
-        return _node(self.data - other.data, (self, other), _SUB, ())
-
-    def __rsub__(self, other: Operand) -> Value:
-        other = _lift(other, "-")
-        return _node(other.data - self.data, (other, self), _SUB, ())
-
-    def __mul__(self, other: Operand) -> Value:
-        other = _lift(other, "*")
-        return _node(self.data * other.data, (self, other), _MUL, ())
-
-    def __rmul__(self, other: Operand) -> Value:
-        other = _lift(other, "*")
-        return _node(other.data * self.data, (other, self), _MUL, ())
-
-    def __truediv__(self, other: Operand) -> Value:
-        return _apply(_DIV, (self, _lift(other, "/")))
-
-    def __rtruediv__(self, other: Operand) -> Value:
-        return _apply(_DIV, (_lift(other, "/"), self))
-
-    def __neg__(self) -> Value:
-        return _node(-self.data, (self,), _NEG, ())
-
     def __pos__(self) -> Value:
         return self
 
@@ -278,6 +283,8 @@ class Value:
             return _apply(_POW, (self, other))
         if not isinstance(other, numbers.Real):
             _lift(other, "**")  # raises the standard message
+        if type(other) is not float:  # the exponent must fit a float (not 10**400)
+            _as_float(other, "the exponent of **")
         # A constant exponent is a parameter of the op, not a parent, exactly
         # as micrograd records ``x**2`` (its _op reads '**2').
         return _apply(_POW_CONST, (self,), (other,))
@@ -285,58 +292,146 @@ class Value:
     def __rpow__(self, other: Operand) -> Value:
         return _apply(_POW, (_lift(other, "**"), self))
 
-    # --- functions ---------------------------------------------------------------
-
-    def exp(self) -> Value:
-        return _apply(RULES["exp"], (self,))
-
-    def log(self) -> Value:
-        return _apply(RULES["log"], (self,))
-
-    def sqrt(self) -> Value:
-        return _apply(RULES["sqrt"], (self,))
-
-    def tanh(self) -> Value:
-        return _node(_TANH.forward(self.data), (self,), _TANH, ())
-
-    def sigmoid(self) -> Value:
-        return _apply(RULES["sigmoid"], (self,))
-
-    def relu(self) -> Value:
-        # Written out in full (no _node call): relu is on every hidden unit.
-        x = self.data
-        v = _new(Value)
-        v.data = 0.0 if x <= 0 else x  # so that nan passes through
-        v.grad = 0.0
-        v.label = ""
-        state = current()
-        if type(state) is not Off:
-            v._prev = (self,)
-            v._rule = _RELU
-            v._seq = _next_seq()
-            v._scope = state  # type: ignore[assignment]
-        else:
-            v._prev = ()
-            v._rule = None
-            v._seq = NOT_RECORDED
-            v._scope = None
-        v._ctx = ()
-        return v
-
     def leaky_relu(self, negative_slope: float = 0.01) -> Value:
         slope = _as_float(negative_slope, "leaky_relu(negative_slope)")
-        return _apply(RULES["leaky_relu"], (self,), (slope,))
+        return _apply(_LEAKY_RELU, (self,), (slope,))
+
+    # The ops of one or two parents, each made from its row of the table:
+    # the row's formula computes the data, and the node records the rule.
+    # --- generated from the rule table by python -m engine.core.generate: do not edit ---
+    def __add__(self, other: Operand) -> Value:
+        """``self + other``, recorded as one node (rule 'add')."""
+        if type(other) is not Value:
+            other = _lift(other, "+")
+        a = self.data
+        b = other.data
+        return _node(a + b, (self, other), _R_ADD, ())
+
+    def __radd__(self, other: Operand) -> Value:
+        """``other + self``, recorded as one node (rule 'add')."""
+        if type(other) is not Value:
+            other = _lift(other, "+")
+        a = other.data
+        b = self.data
+        return _node(a + b, (other, self), _R_ADD, ())
+
+    def __sub__(self, other: Operand) -> Value:
+        """``self - other``, recorded as one node (rule 'sub')."""
+        if type(other) is not Value:
+            other = _lift(other, "-")
+        a = self.data
+        b = other.data
+        return _node(a - b, (self, other), _R_SUB, ())
+
+    def __rsub__(self, other: Operand) -> Value:
+        """``other - self``, recorded as one node (rule 'sub')."""
+        if type(other) is not Value:
+            other = _lift(other, "-")
+        a = other.data
+        b = self.data
+        return _node(a - b, (other, self), _R_SUB, ())
+
+    def __mul__(self, other: Operand) -> Value:
+        """``self * other``, recorded as one node (rule 'mul')."""
+        if type(other) is not Value:
+            other = _lift(other, "*")
+        a = self.data
+        b = other.data
+        return _node(a * b, (self, other), _R_MUL, ())
+
+    def __rmul__(self, other: Operand) -> Value:
+        """``other * self``, recorded as one node (rule 'mul')."""
+        if type(other) is not Value:
+            other = _lift(other, "*")
+        a = other.data
+        b = self.data
+        return _node(a * b, (other, self), _R_MUL, ())
+
+    def __truediv__(self, other: Operand) -> Value:
+        """``self / other``, recorded as one node (rule 'div')."""
+        if type(other) is not Value:
+            other = _lift(other, "/")
+        a = self.data
+        b = other.data
+        if b == 0:
+            raise DomainError(_R_DIV, (a, b))
+        return _node(a / b, (self, other), _R_DIV, ())
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        """``other / self``, recorded as one node (rule 'div')."""
+        if type(other) is not Value:
+            other = _lift(other, "/")
+        a = other.data
+        b = self.data
+        if b == 0:
+            raise DomainError(_R_DIV, (a, b))
+        return _node(a / b, (other, self), _R_DIV, ())
+
+    def __neg__(self) -> Value:
+        """-self, recorded as one node (rule 'neg')."""
+        x = self.data
+        return _node(-x, (self,), _R_NEG, ())
+
+    def exp(self) -> Value:
+        """exp(self), recorded as one node (rule 'exp')."""
+        x = self.data
+        return _node(safe_exp(x), (self,), _R_EXP, ())
+
+    def log(self) -> Value:
+        """log(self), recorded as one node (rule 'log')."""
+        x = self.data
+        if x <= 0:
+            raise DomainError(_R_LOG, (x,))
+        return _node(math.log(x), (self,), _R_LOG, ())
+
+    def sqrt(self) -> Value:
+        """sqrt(self), recorded as one node (rule 'sqrt')."""
+        x = self.data
+        if x < 0:
+            raise DomainError(_R_SQRT, (x,))
+        return _node(math.sqrt(x), (self,), _R_SQRT, ())
+
+    def tanh(self) -> Value:
+        """tanh(self), recorded as one node (rule 'tanh')."""
+        x = self.data
+        return _node(math.tanh(x), (self,), _R_TANH, ())
+
+    def sigmoid(self) -> Value:
+        """sigmoid(self), recorded as one node (rule 'sigmoid')."""
+        x = self.data
+        return _node(safe_sigmoid(x), (self,), _R_SIGMOID, ())
+
+    def relu(self) -> Value:
+        """relu(self), recorded as one node (rule 'relu')."""
+        x = self.data
+        return _node(0.0 if x <= 0 else x, (self,), _R_RELU, ())
+
+    def softplus(self) -> Value:
+        """softplus(self), recorded as one node (rule 'softplus')."""
+        x = self.data
+        return _node(safe_softplus(x), (self,), _R_SOFTPLUS, ())
 
     def abs(self) -> Value:
-        return _apply(RULES["abs"], (self,))
+        """abs(self), recorded as one node (rule 'abs')."""
+        x = self.data
+        return _node(abs(x), (self,), _R_ABS, ())
 
-    __abs__ = abs
+    def __abs__(self) -> Value:
+        """abs(self), recorded as one node (rule 'abs')."""
+        x = self.data
+        return _node(abs(x), (self,), _R_ABS, ())
 
     def sin(self) -> Value:
-        return _apply(RULES["sin"], (self,))
+        """sin(self), recorded as one node (rule 'sin')."""
+        x = self.data
+        return _node(safe_sin(x), (self,), _R_SIN, ())
 
     def cos(self) -> Value:
-        return _apply(RULES["cos"], (self,))
+        """cos(self), recorded as one node (rule 'cos')."""
+        x = self.data
+        return _node(safe_cos(x), (self,), _R_COS, ())
+
+    # --- end of generated code ---
 
     # --- autograd ----------------------------------------------------------------
 
@@ -348,6 +443,21 @@ class Value:
         """
         _backward_pass(self, gradient)
 
+    def _backward(self) -> None:
+        """Apply this node's own chain-rule step: add its share to each parent's grad.
+
+        ``backward()`` runs this for every node, output first; micrograd's
+        lecture does it by hand (``o.grad = 1.0; o._backward(); n._backward()``)
+        and gets the same numbers. A leaf has no step to take.
+        """
+        rule = self._rule
+        if rule is None:
+            return
+        parents = self._prev
+        local = rule.vjp(self.grad, self.data, *[p.data for p in parents], *self._ctx)
+        for parent, amount in zip(parents, local):
+            parent.grad += amount
+
     def zero_grad(self) -> None:
         """Set ``grad = 0.0`` on this value and every value it depends on."""
         _zero_grad(self)
@@ -357,24 +467,23 @@ class Value:
         return Value(self.data, label=self.label)
 
 
-def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - mirrors builtins.sum
-    """Add many values in **one** node (built-in ``sum()`` makes a chain).
-
-    Numbers among the values become constant leaves. ``sum([])`` is a
-    leaf holding 0.0.
-    """
-    parents = tuple(_lift(v, "sum") for v in values)
-    if not parents:
-        return _leaf(0.0)
-    return _node(_SUM.forward(*[p.data for p in parents]), parents, _SUM, ())
+def _each(values: Iterable[Operand], op: str) -> tuple[Value, ...]:
+    """The parents of a sum: every item a Value (numbers become constants)."""
+    items = tuple(values)
+    for v in items:
+        if type(v) is not Value:
+            return tuple(_lift(v, op) for v in items)
+    return items  # type: ignore[return-value]  # every item is a Value: checked above
 
 
-def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:
-    """``bias + w1*x1 + ... + wn*xn`` as **one** node.
+def _pairs(
+    ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None, op: str, lift: bool
+) -> tuple[Any, Any, tuple[Value, ...], Any]:
+    """A dot product's weights, inputs, parents (``w1..wn, x1..xn[, bias]``) and start.
 
-    The parents are ``w1..wn, x1..xn`` followed by the bias if given. This is
-    what a ``Neuron`` computes; one node instead of 2n makes both passes
-    several times faster and keeps drawings readable.
+    Without ``lift`` nothing is checked (the fast path: the caller's loop
+    fails on anything that is not a Value); with it, numbers become
+    constants and anything else raises a TypeError.
     """
     if type(ws) is not list and type(ws) is not tuple:
         ws = list(ws)
@@ -382,45 +491,48 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
         xs = list(xs)
     if len(ws) != len(xs):
         raise ValueError(
-            f"dot() needs as many weights as inputs, got {len(ws)} weights and {len(xs)} inputs"
+            f"{op}() needs as many weights as inputs, got {len(ws)} weights and {len(xs)} inputs"
         )
-    # Fast path: a plain loop over slots is the quickest way CPython has to
-    # do this, and it is the bulk of an MLP's forward pass. Numbers to wrap
-    # and wrong types fail here and take the checked path below.
+    if lift:
+        ws = [_lift(w, op) for w in ws]
+        xs = [_lift(x, op) for x in xs]
+        bias = None if bias is None else _lift(bias, op)
+    if bias is None:
+        return ws, xs, (*ws, *xs), 0.0
+    start = bias.data if type(bias) is Value else None
+    return ws, xs, (*ws, *xs, bias), start
+
+
+# sum() and dot() build one node for many parents. A Neuron's dot is the bulk
+# of an MLP's forward pass: one node instead of 2n makes both passes several
+# times faster and keeps drawings readable.
+# --- generated from the rule table by python -m engine.core.generate: do not edit ---
+def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - engine.sum mirrors builtins.sum
+    """Add many values in **one** node (rule 'sum')."""
+    parents = _each(values, "sum")
+    total = 0.0
+    for x in parents:
+        total += x.data
+    return _node(total, parents, _R_SUM, ()) if parents else _leaf(0.0)
+
+
+def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:
+    """``bias + w1*x1 + ... + wn*xn`` as **one** node (rule 'dot')."""
+    weights, inputs, parents, total = _pairs(ws, xs, bias, "dot", lift=False)
     try:
-        if bias is None:
-            total = 0.0
-            parents = (*ws, *xs)
-        else:
-            total = bias.data  # type: ignore[union-attr]
-            parents = (*ws, *xs, bias)
-        for w, x in zip(ws, xs):
+        for w, x in zip(weights, inputs):
             total += w.data * x.data
-        if type(total) is float and parents:
-            # _node written out: this is the hottest allocation in an MLP.
-            v = _new(Value)
-            v.data = total
-            v.grad = 0.0
-            v.label = ""
-            state = current()
-            if type(state) is not Off:
-                v._prev = parents
-                v._rule = _DOT
-                v._seq = _next_seq()
-                v._scope = state  # type: ignore[assignment]
-            else:
-                v._prev = ()
-                v._rule = None
-                v._seq = NOT_RECORDED
-                v._scope = None
-            v._ctx = ()
-            return v
-    except (AttributeError, TypeError):
-        pass
-    checked = tuple(_lift(p, "dot") for p in (*ws, *xs) + (() if bias is None else (bias,)))
-    if not checked:  # dot([], []) is 0, a leaf like sum([])
-        return _leaf(0.0)
-    return _node(_DOT.forward(*[p.data for p in checked]), checked, _DOT, ())
+    except (AttributeError, TypeError):  # a number among them: wrap it below
+        total = None
+    if type(total) is not float:
+        # the lists made above: ws and xs may be iterators, read once
+        weights, inputs, parents, total = _pairs(weights, inputs, bias, "dot", lift=True)
+        for w, x in zip(weights, inputs):
+            total += w.data * x.data
+    return _node(total, parents, _R_DOT, ()) if parents else _leaf(0.0)
+
+
+# --- end of generated code ---
 
 
 __all__ = ["DomainError", "Value", "dot", "sum"]

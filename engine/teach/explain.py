@@ -20,7 +20,15 @@ as a number, multiplies them along each path and adds the paths up.
 Path counts explode in wide graphs (an MLP has thousands), so past
 ``max_paths`` the explanation shows what the backward pass does instead:
 node by node from ``root`` back to ``wrt``, each gradient as the sum of
-what the node's children pass back to it.
+what the node's children pass back to it. A count too large to print in
+full (more than 10**15) is given as a power of ten.
+
+The work is linear in the size of the graph (plus the paths listed, at
+most ``max_paths`` of them), and a graph of more than ``max_nodes`` values
+(:data:`DEFAULT_MAX_NODES`, 10,000, by default) is refused with
+:class:`~engine.core.graph.GraphTooLargeError` before any of it starts:
+the text lists every value on the way, so a larger graph makes an
+explanation too long to read.
 
 Names are those of :func:`engine.teach.names.names`: a value's label,
 or a short generated one like ``mul3`` (the explanation says which
@@ -33,27 +41,37 @@ from __future__ import annotations
 import ast
 import html
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.core import rules
 from engine.core.codegen import HELPERS
 from engine.core.grad import grad
-from engine.core.graph import values_in_order
+from engine.core.graph import GraphTooLargeError, refuse_larger_than, values_in_order
 from engine.core.value import CONSTANT, Value
 from engine.teach.names import names as display_names
+from engine.teach.paths import (
+    Count,
+    Edge,
+    all_paths,
+    count_text,
+    count_value,
+    path_counts,
+    too_many,
+)
 from engine.teach.replay import replay_backward
 from engine.teach.source import (
     FoldConstants,
     Substitute,
     edge_formula,
-    edge_name,
-    forward_text,
+    edge_names,
     number_node,
+    short_forward_text,
 )
 
-__all__ = ["Explanation", "explain", "local_rule"]
+__all__ = ["DEFAULT_MAX_NODES", "Explanation", "GraphTooLargeError", "explain", "local_rule"]
+
+DEFAULT_MAX_NODES = 10_000
 
 
 class Explanation(str):
@@ -64,17 +82,19 @@ class Explanation(str):
 
     Attributes:
         total: d root / d wrt, as ``engine.grad(root, wrt)`` computes it.
-        path_count: how many paths lead from ``wrt`` to ``root``.
+        path_count: how many paths lead from ``wrt`` to ``root``: an int,
+            exact up to 2**256; beyond that a float approximation (``inf``
+            past about 1.8e308).
         terms: the product along each path, in the order listed (empty when
             there were more than ``max_paths`` paths).
     """
 
     total: float
-    path_count: int
+    path_count: int | float
     terms: tuple[float, ...]
 
     def __new__(
-        cls, text: str, *, total: float, path_count: int, terms: tuple[float, ...]
+        cls, text: str, *, total: float, path_count: int | float, terms: tuple[float, ...]
     ) -> Explanation:
         self = super().__new__(cls, text)
         self.total = total
@@ -151,8 +171,8 @@ class _ShowHelpers(ast.NodeTransformer):
             g, a, b = args
             power = ast.BinOp(a, ast.Pow(), ast.BinOp(b, ast.Sub(), ast.Constant(1)))
             return ast.BinOp(ast.BinOp(g, ast.Mult(), b), ast.Mult(), power)
-        if name == "pow_db" and len(args) == 3:  # g * out * log(a)
-            g, out, a = args
+        if name == "pow_db" and len(args) == 4:  # g * out * log(a)
+            g, out, a, _ = args
             log = ast.Call(ast.Name("log", ast.Load()), [a], [])
             return ast.BinOp(ast.BinOp(g, ast.Mult(), out), ast.Mult(), log)
         return node
@@ -186,25 +206,18 @@ class _DropOnes(ast.NodeTransformer):
         return node
 
 
-@dataclass(frozen=True)
-class _Edge:
-    """One edge parent -> node of the graph: node's ``index``-th parent."""
-
-    node: Value
-    index: int
-
-    @property
-    def parent(self) -> Value:
-        return self.node._prev[self.index]
-
-
 @dataclass
 class _Graph:
     root: Value
     wrt: Value
     names: dict[Value, str]
     fmt: Any  # float -> str
-    locals_: dict[_Edge, float] = field(default_factory=dict)
+    locals_: dict[Edge, float] = field(default_factory=dict)
+    # Per node, computed once: a wide node (a sum of thousands) is met once
+    # per parent, and recomputing these each time would be quadratic.
+    _edge_names: dict[Value, list[str]] = field(default_factory=dict)
+    _forward: dict[Value, str] = field(default_factory=dict)
+    _formulas: dict[Edge, tuple[str, str]] = field(default_factory=dict)
 
     def name(self, value: Value) -> str:
         return self.names[value]
@@ -212,11 +225,21 @@ class _Graph:
     def d(self, top: Value, bottom: Value) -> str:
         return f"d{self.name(top)}/d{self.name(bottom)}"
 
-    def edge_name(self, edge: _Edge) -> str:
+    def edge_name(self, edge: Edge) -> str:
         """``de/da``, or ``dc/db#2`` for the second use of ``b`` in ``c``."""
-        return edge_name(edge.node, edge.index, self.names)
+        names = self._edge_names.get(edge.node)
+        if names is None:
+            names = self._edge_names[edge.node] = edge_names(edge.node, self.names)
+        return names[edge.index]
 
-    def local(self, edge: _Edge) -> float:
+    def forward(self, node: Value) -> str:
+        """How ``node`` was computed, shortened (see :func:`short_forward_text`)."""
+        text = self._forward.get(node)
+        if text is None:
+            text = self._forward[node] = short_forward_text(node, self.names)
+        return text
+
+    def local(self, edge: Edge) -> float:
         """The edge's local derivative: the rule's formula with g = 1."""
         if edge not in self.locals_:
             node = edge.node
@@ -224,11 +247,16 @@ class _Graph:
             assert rule is not None
             xs = [p.data for p in node._prev]
             for i, d in enumerate(rule.vjp(1.0, node.data, *xs, *node._ctx)):
-                self.locals_[_Edge(node, i)] = float(d)
+                self.locals_[Edge(node, i)] = float(d)
         return self.locals_[edge]
 
-    def formula(self, edge: _Edge) -> tuple[str, str]:
+    def formula(self, edge: Edge) -> tuple[str, str]:
         """The local derivative as a formula, and the condition it depends on."""
+        if edge not in self._formulas:
+            self._formulas[edge] = self._formula(edge)
+        return self._formulas[edge]
+
+    def _formula(self, edge: Edge) -> tuple[str, str]:
         node = edge.node
         rule = node._rule
         assert rule is not None
@@ -256,18 +284,9 @@ class _Graph:
         name = self.name(value)
         label = f" (label {value.label!r})" if value.label and value.label != name else ""
         if value._prev:
-            return f"{name}{label} = {_short_forward(value, self.names)} = {self.fmt(value.data)}"
+            return f"{name}{label} = {self.forward(value)} = {self.fmt(value.data)}"
         kind = " (a constant)" if value._seq == CONSTANT else ""
         return f"{name}{label} = {self.fmt(value.data)}{kind}"
-
-
-def _short_forward(node: Value, names: dict[Value, str], limit: int = 70) -> str:
-    """``forward_text``, with the middle of a long sum or dot left out."""
-    text = forward_text(node, names)
-    terms = text.split(" + ")
-    if len(text) <= limit or len(terms) <= 3:
-        return text
-    return " + ".join([*terms[:2], "...", terms[-1]])
 
 
 def _helpers() -> dict[str, Any]:
@@ -294,35 +313,16 @@ def _formatter(precision: int | None) -> Any:
     return lambda x: f"{x:.{precision}g}"
 
 
-# --- paths ------------------------------------------------------------------------------------
-
-
-def _path_counts(order: list[Value], wrt: Value) -> dict[Value, int]:
-    """For every value, how many paths lead from ``wrt`` up to it."""
-    counts: dict[Value, int] = {}
-    for value in order:
-        counts[value] = 1 if value is wrt else sum(counts[p] for p in value._prev)
-    return counts
-
-
-def _paths(root: Value, wrt: Value, counts: dict[Value, int]) -> Iterator[list[_Edge]]:
-    """Every path from ``root`` down to ``wrt``, first parents first."""
-    stack: list[tuple[Value, list[_Edge]]] = [(root, [])]
-    while stack:
-        node, path = stack.pop()
-        if node is wrt:
-            yield path
-            continue
-        for i in reversed(range(len(node._prev))):
-            if counts[node._prev[i]]:
-                stack.append((node._prev[i], [*path, _Edge(node, i)]))
-
-
 # --- the explanation --------------------------------------------------------------------------
 
 
 def explain(
-    root: Value, wrt: Value, max_paths: int = 50, *, precision: int | None = None
+    root: Value,
+    wrt: Value,
+    max_paths: int = 50,
+    *,
+    precision: int | None = None,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
 ) -> Explanation:
     """Explain d root / d wrt by the chain rule, path by path, with numbers.
 
@@ -334,10 +334,16 @@ def explain(
             the node-by-node accumulation of the backward pass instead.
         precision: significant digits for numbers; ``None`` (the default)
             prints every number exactly, as Python's ``repr`` does.
+        max_nodes: refuse a graph of more values than this (``None``: no
+            limit); the explanation lists the values on the way, and a
+            longer one would not be read.
 
     Returns:
         An :class:`Explanation` (a ``str``) with ``.total``, ``.path_count``
         and ``.terms``.
+
+    Raises:
+        GraphTooLargeError: ``root``'s graph has more than ``max_nodes`` values.
     """
     for what, value in (("root", root), ("wrt", wrt)):
         if not isinstance(value, Value):
@@ -345,13 +351,16 @@ def explain(
     if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 0:
         raise ValueError(f"max_paths must be a non-negative int, got {max_paths!r}")
     fmt = _formatter(precision)
-    total = float(grad(root, wrt))
     order = values_in_order(root)
-    if wrt not in order:
+    refuse_larger_than(
+        order, max_nodes, "explain()", "lists every value on the way; explain a smaller part"
+    )
+    total = float(grad(root, wrt))
+    if not any(v is wrt for v in order):
         return _unrelated(root, wrt, total, fmt)
 
     graph = _Graph(root, wrt, display_names(root), fmt)
-    counts = _path_counts(order, wrt)
+    counts = path_counts(order, wrt)
     n_paths = counts[root]
     on_path = [v for v in order if counts[v]]
     target = graph.d(root, wrt)
@@ -363,7 +372,8 @@ def explain(
     if wrt is root:
         lines += _graph_section(graph, on_path)
         lines.append(f"{target} = 1: an output with respect to itself is the backward seed.")
-    elif n_paths <= max_paths:
+    elif not too_many(n_paths, max_paths):
+        assert isinstance(n_paths, int)
         lines += _graph_section(graph, on_path)
         section, terms = _paths_section(graph, counts, n_paths, target)
         lines += section
@@ -373,7 +383,7 @@ def explain(
     lines.append("")
     lines += _total_lines(graph, terms, total, target)
     lines += _grad_status(wrt, total, graph.name(wrt), fmt)
-    return Explanation("\n".join(lines), total=total, path_count=n_paths, terms=terms)
+    return Explanation("\n".join(lines), total=total, path_count=count_value(n_paths), terms=terms)
 
 
 def _unrelated(root: Value, wrt: Value, total: float, fmt: Any) -> Explanation:
@@ -391,11 +401,11 @@ def _graph_section(graph: _Graph, on_path: list[Value]) -> list[str]:
     """The values between wrt and root, and the other values they use."""
     inside = set(on_path)
     computed = [v for v in on_path if v._prev and v is not graph.wrt]
-    used: list[Value] = [graph.wrt]
+    used: dict[Value, None] = {graph.wrt: None}  # a set that keeps its order
     for v in computed:
         for p in v._prev:
-            if p not in inside and p not in used:
-                used.append(p)
+            if p not in inside:
+                used.setdefault(p)
     lines = ["The values involved:"]
     lines += [f"  {graph.definition(v)}" for v in used]
     lines += [f"  {graph.definition(v)}" for v in computed]
@@ -403,19 +413,17 @@ def _graph_section(graph: _Graph, on_path: list[Value]) -> list[str]:
 
 
 def _paths_section(
-    graph: _Graph, counts: dict[Value, int], n_paths: int, target: str
+    graph: _Graph, counts: dict[Value, Count], n_paths: int, target: str
 ) -> tuple[list[str], tuple[float, ...]]:
-    paths = list(_paths(graph.root, graph.wrt, counts))
-    edges: list[_Edge] = []
-    for path in paths:
-        edges += [e for e in path if e not in edges]
+    paths = list(all_paths(graph.root, graph.wrt, counts))
+    edges = list(dict.fromkeys(e for path in paths for e in path))  # once each, in order
     edges.sort(key=lambda e: (-e.node._seq, e.index))  # from the output down
     lines = ["Local derivatives (each op's rule with the incoming gradient g = 1):"]
     rows = []
     for edge in edges:
         formula, condition = graph.formula(edge)
         left = f"{graph.edge_name(edge)} = {formula} = {graph.fmt(graph.local(edge))}"
-        why = f"{graph.name(edge.node)} = {_short_forward(edge.node, graph.names)}"
+        why = f"{graph.name(edge.node)} = {graph.forward(edge.node)}"
         if condition:
             why += f", and {condition}"
         rows.append((left, why))
@@ -457,18 +465,18 @@ def _paths_section(
 
 
 def _accumulation_section(
-    graph: _Graph, on_path: set[Value], n_paths: int, max_paths: int
+    graph: _Graph, on_path: set[Value], n_paths: Count, max_paths: int
 ) -> list[str]:
     steps, grads = replay_backward(graph.root)
     out = graph.name(graph.root)
-    received: dict[Value, list[tuple[Value, _Edge, float, float]]] = {}
+    received: dict[Value, list[tuple[Value, Edge, float, float]]] = {}
     for step in steps:
         for t in step.transfers:
             if t.parent in on_path:
-                entry = (step.node, _Edge(step.node, t.index), step.g, t.amount)
+                entry = (step.node, Edge(step.node, t.index), step.g, t.amount)
                 received.setdefault(t.parent, []).append(entry)
     lines = [
-        f"{n_paths:,} {'path leads' if n_paths == 1 else 'paths lead'} from "
+        f"{count_text(n_paths)} {'path leads' if n_paths == 1 else 'paths lead'} from "
         f"{graph.name(graph.wrt)} to {out}, more than max_paths={max_paths}, "
         f"so {'it is' if n_paths == 1 else 'they are'} not listed one by one.",
         "The backward pass adds up the same products without listing paths: it visits",
@@ -489,7 +497,7 @@ def _accumulation_section(
             (
                 f"d{out}/d{graph.name(child)} * {graph.edge_name(edge)} = "
                 f"{fmt(g)} * {fmt(graph.local(edge))} = {fmt(amount)}",
-                f"{graph.name(child)} = {_short_forward(child, graph.names)}",
+                f"{graph.name(child)} = {graph.forward(child)}",
             )
             for child, edge, g, amount in parts
         ]
@@ -566,4 +574,4 @@ def local_rule(node: Value, index: int, names: dict[Value, str]) -> str:
     """
     if node._rule is None:
         raise ValueError("a leaf has no local derivatives")
-    return _Graph(node, node, names, str).formula(_Edge(node, index))[0]
+    return _Graph(node, node, names, str).formula(Edge(node, index))[0]

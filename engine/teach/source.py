@@ -30,26 +30,34 @@ from __future__ import annotations
 
 import ast
 import math
+from collections import Counter
 from typing import Any
 
 from engine.core.codegen import HELPERS
-from engine.core.graph import topological_order, values_in_order
+from engine.core.graph import refuse_larger_than, topological_order, values_in_order
 from engine.core.value import CONSTANT, Value
-from engine.teach.names import identifier_names
+from engine.teach.names import identifier_names, is_identifier
 from engine.teach.names import names as display_names
 
 __all__ = [
+    "DEFAULT_MAX_NODES",
     "backward_source",
     "edge_formula",
     "edge_name",
+    "edge_names",
     "forward_text",
     "pass_order",
+    "short_forward_text",
     "values_in_order",
     "variable_names",
 ]
 
 
 # --- the values of a graph and their names ----------------------------------------------
+
+
+# A label generated code may use as it is (engine.compiler names its values with it).
+_usable = is_identifier
 
 
 def variable_names(root: Value) -> dict[Value, str]:
@@ -94,10 +102,24 @@ def edge_name(node: Value, i: int, names: dict[Value, str]) -> str:
     When ``node`` uses that parent more than once (``c = b * b``), each use
     is an edge of its own: ``dc/db#1``, ``dc/db#2``.
     """
-    parent = node._prev[i]
-    text = f"d{names[node]}/d{names[parent]}"
-    uses = [j for j, p in enumerate(node._prev) if p is parent]
-    return f"{text}#{uses.index(i) + 1}" if len(uses) > 1 else text
+    return edge_names(node, names)[i]
+
+
+def edge_names(node: Value, names: dict[Value, str]) -> list[str]:
+    """:func:`edge_name` of every edge into ``node``, in ``_prev`` order.
+
+    One pass over the parents, however many there are (a sum of thousands).
+    """
+    uses = Counter(id(p) for p in node._prev)
+    seen: Counter[int] = Counter()
+    out = []
+    for parent in node._prev:
+        text = f"d{names[node]}/d{names[parent]}"
+        if uses[id(parent)] > 1:
+            seen[id(parent)] += 1
+            text = f"{text}#{seen[id(parent)]}"
+        out.append(text)
+    return out
 
 
 def pass_order(node: Value) -> list[int]:
@@ -114,29 +136,36 @@ def _is_constant(value: Value) -> bool:
     return value._seq == CONSTANT
 
 
-_OPERATORS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
-
-
 def forward_text(node: Value, names: dict[Value, str]) -> str:
     """How ``node`` was computed, e.g. ``a * b``, ``tanh(n)`` or ``x ** 3``."""
     rule = node._rule
     if rule is None:
         return "a constant" if _is_constant(node) else "an input"
-    xs = [names[p] for p in node._prev]
-    if rule.name in _OPERATORS and len(xs) == 2:
-        return f"{xs[0]} {_OPERATORS[rule.name]} {xs[1]}"
-    if rule.name == "pow_const":
-        return f"{xs[0]} ** {_number(node._ctx[0])}"
-    if rule.name == "neg":
-        return f"-{xs[0]}"
-    if rule.name == "sum":
-        return " + ".join(xs)
-    if rule.name == "dot":
-        half = len(xs) // 2
-        terms = [f"{w} * {x}" for w, x in zip(xs[:half], xs[half : 2 * half])]
-        return " + ".join(terms + xs[2 * half :]) or "0.0"
-    args = xs + [_number(p) for p in node._ctx]
-    return f"{rule.name}({', '.join(args)})"
+    values = (*[p.data for p in node._prev], *node._ctx)
+    return rule.show(values, names=tuple(names[p] for p in node._prev))
+
+
+def short_forward_text(node: Value, names: dict[Value, str], limit: int = 70) -> str:
+    """``forward_text``, with the middle of a long sum or dot left out."""
+    rule, prev = node._rule, node._prev
+    if rule is not None and rule.name in ("sum", "dot") and len(prev) > 24:
+        # Surely longer than ``limit`` (each term takes 4 characters or more):
+        # write out only the terms shown, not thousands that would be cut.
+        if rule.name == "sum":
+            first, second, last = (names[p] for p in (prev[0], prev[1], prev[-1]))
+        else:
+            half = len(prev) // 2
+            first, second, last = (
+                f"{names[prev[i]]} * {names[prev[half + i]]}" for i in (0, 1, half - 1)
+            )
+            if len(prev) % 2:
+                last = names[prev[-1]]
+        return " + ".join([first, second, "...", last])
+    text = forward_text(node, names)
+    terms = text.split(" + ")
+    if len(text) <= limit or len(terms) <= 3:
+        return text
+    return " + ".join([*terms[:2], "...", terms[-1]])
 
 
 # --- formulas as syntax trees ---------------------------------------------------------------
@@ -234,7 +263,10 @@ def step_expression(node: Value, i: int, names: dict[Value, str]) -> ast.expr:
 # --- the source -----------------------------------------------------------------------------
 
 
-def backward_source(root: Value) -> str:
+DEFAULT_MAX_NODES = 10_000
+
+
+def backward_source(root: Value, *, max_nodes: int | None = DEFAULT_MAX_NODES) -> str:
     """Straight-line Python computing every gradient of ``root``'s graph.
 
     A header assigns each value's data (exact float reprs) and starts every
@@ -243,18 +275,30 @@ def backward_source(root: Value) -> str:
     a dict and ``grad_<name>`` holds exactly what ``.grad`` of that value
     holds after one ``root.backward()`` from zero grads; the names are
     those of :func:`variable_names`.
+
+    The text has about two lines per value and one per edge, so a graph of
+    more than ``max_nodes`` values (:data:`DEFAULT_MAX_NODES`, 10,000, by
+    default; ``None``: no limit) raises
+    :class:`~engine.core.graph.GraphTooLargeError` before any is written.
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_source() needs a Value, got {type(root).__name__}")
+    order = values_in_order(root)
+    refuse_larger_than(
+        order,
+        max_nodes,
+        "backward_source()",
+        "writes a few lines per value, too many to read; show a smaller part",
+    )
     names = variable_names(root)
     shown = display_names(root)
     out = names[root]
-    order = values_in_order(root)
 
     steps: list[str] = []
     used: set[str] = set()
     for node in reversed(topological_order(root)):
-        comment = f"  # {names[node]} = {forward_text(node, names)}"
+        # shortened: a sum of thousands would repeat itself on each of its lines
+        comment = f"  # {names[node]} = {short_forward_text(node, names)}"
         for i in pass_order(node):
             parent = names[node._prev[i]]
             expression = step_expression(node, i, names)

@@ -78,7 +78,7 @@ import math
 import os
 from typing import TYPE_CHECKING, Any
 
-from engine.core.graph import values_in_order
+from engine.core.graph import GraphTooLargeError, values_in_order
 from engine.core.value import CONSTANT, Value
 from engine.teach.names import name_values
 from engine.viz.cut import (
@@ -132,10 +132,6 @@ DOT_EDGE_LIMIT = 1600
 _RANKDIRS = ("auto", "LR", "TB", "RL", "BT")
 TIMES = "\u00d7"  # the multiplication sign, written before k on a merged edge
 _COLOR_BY = ("kind", "grad")
-
-
-class GraphTooLargeError(ValueError):
-    """The drawing would have more boxes than ``draw_dot(..., max_nodes=)`` allows."""
 
 
 class GraphvizNotFoundError(RuntimeError):

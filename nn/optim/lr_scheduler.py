@@ -7,7 +7,8 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from nn.optim.optimizers import Optimizer, _nonnegative
+from nn._checks import check_int, check_torch_nonnegative
+from nn.optim.optimizers import Optimizer
 
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "StepLR"]
 
@@ -115,18 +116,12 @@ class LRScheduler:
         return f"{type(self).__name__}({settings}last_epoch={self.last_epoch}, lr=[{lrs}])"
 
 
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r:.40}")
-    return value
-
-
 class StepLR(LRScheduler):
     """Multiply the lr by ``gamma`` every ``step_size`` epochs."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        self.step_size = _positive_int(step_size, "step_size")
-        self.gamma = _nonnegative(gamma, "gamma")
+        self.step_size = check_int(step_size, "step_size", who="StepLR")
+        self.gamma = check_torch_nonnegative(gamma, "gamma")
         super().__init__(optimizer)
 
     def _next_lrs(self, initial: bool) -> list[float]:
@@ -143,7 +138,7 @@ class ExponentialLR(LRScheduler):
     """Multiply the lr by ``gamma`` every epoch."""
 
     def __init__(self, optimizer: Optimizer, gamma: float) -> None:
-        self.gamma = _nonnegative(gamma, "gamma")
+        self.gamma = check_torch_nonnegative(gamma, "gamma")
         super().__init__(optimizer)
 
     def _next_lrs(self, initial: bool) -> list[float]:
@@ -163,8 +158,8 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
-        self.T_max = _positive_int(T_max, "T_max")
-        self.eta_min = _nonnegative(eta_min, "eta_min")
+        self.T_max = check_int(T_max, "T_max", who="CosineAnnealingLR")
+        self.eta_min = check_torch_nonnegative(eta_min, "eta_min")
         super().__init__(optimizer)
 
     def _next_lrs(self, initial: bool) -> list[float]:

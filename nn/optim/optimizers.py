@@ -26,17 +26,21 @@ for number. Where we differ from torch, it is on purpose:
 * ``state_dict()`` is plain JSON: hyperparameters, a step count, and each
   state buffer as a list of floats in parameter order (torch keeps one dict of
   tensors per parameter). The buffer names are torch's.
+
+This module is longer than most on purpose: the base class and the five
+optimizers stay together so that their update rules can be read side by
+side, each about one screen, in the order torch's documentation gives them.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, TypeVar
 
 from engine import Value, enable_grad
+from nn._checks import check_flag, check_real, check_torch_nonnegative
 
 __all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop"]
 
@@ -46,36 +50,13 @@ T = TypeVar("T")
 # --- checking arguments ---------------------------------------------------------
 
 
-def _real(value: object, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r:.40}")
-    return float(value)
-
-
-def _nonnegative(value: object, what: str) -> float:
-    """``value`` as a float, or torch's ``ValueError("Invalid <what>: <value>")``.
-
-    ``x >= 0`` is False for NaN, so NaN is rejected too; so is infinity.
-    """
-    x = _real(value, what)
-    if not (x >= 0.0 and math.isfinite(x)):
-        raise ValueError(f"Invalid {what}: {value}")
-    return x
-
-
-def _flag(value: object, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r:.40}")
-    return value
-
-
 def _betas(betas: object) -> tuple[float, float]:
     pair = tuple(betas) if isinstance(betas, Iterable) else ()
     if len(pair) != 2:
         raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r:.40}")
     checked = []
     for i, b in enumerate(pair):
-        x = _real(b, f"betas[{i}]")
+        x = check_real(b, f"betas[{i}]")
         if not 0.0 <= x < 1.0:
             raise ValueError(f"Invalid beta parameter at index {i}: {b}")
         checked.append(x)
@@ -156,7 +137,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self.param_groups[0]["lr"] = _nonnegative(value, "learning rate")
+        self.param_groups[0]["lr"] = check_torch_nonnegative(value, "learning rate")
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0.0 (torch's ``set_to_none`` has no use here)."""
@@ -291,12 +272,12 @@ class SGD(Optimizer):
         maximize: bool = False,
     ) -> None:
         hyper = {
-            "lr": _nonnegative(lr, "learning rate"),
-            "momentum": _nonnegative(momentum, "momentum value"),
-            "dampening": _real(dampening, "dampening"),
-            "weight_decay": _nonnegative(weight_decay, "weight_decay value"),
-            "nesterov": _flag(nesterov, "nesterov"),
-            "maximize": _flag(maximize, "maximize"),
+            "lr": check_torch_nonnegative(lr, "learning rate"),
+            "momentum": check_torch_nonnegative(momentum, "momentum value"),
+            "dampening": check_real(dampening, "dampening"),
+            "weight_decay": check_torch_nonnegative(weight_decay, "weight_decay value"),
+            "nesterov": check_flag(nesterov, "nesterov"),
+            "maximize": check_flag(maximize, "maximize"),
         }
         if hyper["nesterov"] and (hyper["momentum"] <= 0 or hyper["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
@@ -344,13 +325,13 @@ class Adam(Optimizer):
         decoupled_weight_decay: bool = False,
     ) -> None:
         hyper = {
-            "lr": _nonnegative(lr, "learning rate"),
+            "lr": check_torch_nonnegative(lr, "learning rate"),
             "betas": _betas(betas),
-            "eps": _nonnegative(eps, "epsilon value"),
-            "weight_decay": _nonnegative(weight_decay, "weight_decay value"),
-            "amsgrad": _flag(amsgrad, "amsgrad"),
-            "maximize": _flag(maximize, "maximize"),
-            "decoupled_weight_decay": _flag(decoupled_weight_decay, "decoupled_weight_decay"),
+            "eps": check_torch_nonnegative(eps, "epsilon value"),
+            "weight_decay": check_torch_nonnegative(weight_decay, "weight_decay value"),
+            "amsgrad": check_flag(amsgrad, "amsgrad"),
+            "maximize": check_flag(maximize, "maximize"),
+            "decoupled_weight_decay": check_flag(decoupled_weight_decay, "decoupled_weight_decay"),
         }
         super().__init__(params, hyper)
 
@@ -444,17 +425,17 @@ class RMSprop(Optimizer):
     ) -> None:
         # torch only rejects alpha < 0; alpha > 1 would make the square
         # average negative and its square root undefined, so we reject it too.
-        a = _real(alpha, "alpha value")
+        a = check_real(alpha, "alpha value")
         if not 0.0 <= a <= 1.0:
             raise ValueError(f"Invalid alpha value: {alpha}")
         hyper = {
-            "lr": _nonnegative(lr, "learning rate"),
+            "lr": check_torch_nonnegative(lr, "learning rate"),
             "alpha": a,
-            "eps": _nonnegative(eps, "epsilon value"),
-            "weight_decay": _nonnegative(weight_decay, "weight_decay value"),
-            "momentum": _nonnegative(momentum, "momentum value"),
-            "centered": _flag(centered, "centered"),
-            "maximize": _flag(maximize, "maximize"),
+            "eps": check_torch_nonnegative(eps, "epsilon value"),
+            "weight_decay": check_torch_nonnegative(weight_decay, "weight_decay value"),
+            "momentum": check_torch_nonnegative(momentum, "momentum value"),
+            "centered": check_flag(centered, "centered"),
+            "maximize": check_flag(maximize, "maximize"),
         }
         super().__init__(params, hyper)
 
@@ -505,14 +486,14 @@ class Adagrad(Optimizer):
         maximize: bool = False,
     ) -> None:
         hyper = {
-            "lr": _nonnegative(lr, "learning rate"),
-            "lr_decay": _nonnegative(lr_decay, "lr_decay value"),
-            "weight_decay": _nonnegative(weight_decay, "weight_decay value"),
-            "initial_accumulator_value": _nonnegative(
+            "lr": check_torch_nonnegative(lr, "learning rate"),
+            "lr_decay": check_torch_nonnegative(lr_decay, "lr_decay value"),
+            "weight_decay": check_torch_nonnegative(weight_decay, "weight_decay value"),
+            "initial_accumulator_value": check_torch_nonnegative(
                 initial_accumulator_value, "initial_accumulator_value value"
             ),
-            "eps": _nonnegative(eps, "epsilon value"),
-            "maximize": _flag(maximize, "maximize"),
+            "eps": check_torch_nonnegative(eps, "epsilon value"),
+            "maximize": check_flag(maximize, "maximize"),
         }
         super().__init__(params, hyper)
 

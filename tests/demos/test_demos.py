@@ -68,3 +68,18 @@ def test_graph_tour_writes_every_artifact(
     exec((tmp_path / "tour_lecture_backward.py").read_text(), namespace)
     assert namespace["grad_a"] == 6.0
     assert namespace["grad_b"] == -4.0
+
+
+def test_live_demo_writes_a_training_film(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from demos import live
+
+    assert live.main(["--quick", "--out", str(tmp_path), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    film = tmp_path / "live_film.html"
+    assert f"training film: {film}" in printed
+    assert "15 epochs: training accuracy" in printed
+    text = film.read_text()
+    assert '"epoch":15' in text  # every epoch's frame, the last included
+    assert "MLP.layers[1]" in text  # the sample graph's boxes carry the model's names

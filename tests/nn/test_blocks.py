@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import cast
 
 import pytest
@@ -99,3 +100,58 @@ def test_an_mlp_is_a_sequential_of_its_layers() -> None:
     model = MLP(2, [4, 4, 1])
     net = Sequential(*model.layers)
     assert net([0.2, 0.9]).data == cast(Value, model([0.2, 0.9])).data
+
+
+# --- names: every child of a block is its own box in a drawing ------------------------
+
+
+def test_sequential_names_its_children_after_their_places() -> None:
+    block = Residual(Layer(3, 3, activation="tanh"))
+    net = Sequential(Layer(2, 3, activation="tanh"), block, Layer(3, 1, activation="linear"))
+    assert [child.path for child in net.layers] == [
+        "Sequential.layers[0]",
+        "Sequential.layers[1]",
+        "Sequential.layers[2]",
+    ]
+    assert block.inner.path == "Sequential.layers[1].inner"
+    out = net([0.5, -1.0])
+    assert isinstance(out, Value)
+    assert out.scope == "Sequential.layers[2].neurons[0]"
+    skip_sums = [v for v in engine.topological_order(out) if v.scope == "Sequential.layers[1]"]
+    assert len(skip_sums) == 3  # the Residual's three additions
+    assert all(v._op == "+" for v in skip_sums)
+    scopes = {p._scope for p in net.layers[0].parameters()}
+    assert scopes == {f"Sequential.layers[0].neurons[{i}]" for i in range(3)}
+
+
+def test_the_layer_view_of_a_sequential_draws_one_box_per_child() -> None:
+    net = Sequential(
+        Layer(2, 3, activation="tanh"),
+        Residual(Layer(3, 3, activation="tanh")),
+        Layer(3, 2, activation="relu"),
+        Layer(2, 1, activation="linear"),
+    )
+    out = net([0.5, -1.0])
+    assert isinstance(out, Value)
+    loss = (out - 1.0) ** 2
+    loss.backward()
+    source = engine.draw_dot(loss, collapse="layer").source
+    boxes = re.findall(r"\{ (Sequential\S*) \((\d+) values?\)", source)
+    names = sorted(name for name, _ in boxes)
+    assert names == [f"Sequential.layers[{i}]" for i in range(4)]
+    # The residual block's box holds its inner layer's values and its skip sums.
+    sizes = dict(boxes)
+    assert int(sizes["Sequential.layers[1]"]) > int(sizes["Sequential.layers[0]"])
+
+
+def test_a_model_named_inside_a_sequential_keeps_its_own_layers_apart() -> None:
+    net = Sequential(MLP(2, [3, 3]), Layer(3, 1, activation="linear"))
+    out = net([0.1, 0.2])
+    assert isinstance(out, Value)
+    source = engine.draw_dot(out, collapse="layer").source
+    names = sorted(set(re.findall(r"\{ (Sequential\S*) \(", source)))
+    assert names == [
+        "Sequential.layers[0].layers[0]",
+        "Sequential.layers[0].layers[1]",
+        "Sequential.layers[1]",
+    ]

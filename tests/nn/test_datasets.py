@@ -263,12 +263,12 @@ def test_regression_inputs_cover_the_range():
 # --- generator arguments --------------------------------------------------------------
 
 GENERATOR_ERRORS: list[tuple[Callable[[], Any], type[Exception], str]] = [
-    (lambda: make_circles(1), ValueError, r"n must be >= 2.*got 1"),
-    (lambda: make_xor(0), ValueError, r"n must be >= 2"),
-    (lambda: make_gauss(-5), ValueError, r"n must be >= 2"),
-    (lambda: make_spiral(2, classes=3), ValueError, r"n must be >= 3.*classes=3"),
-    (lambda: make_regression(0), ValueError, r"n must be >= 1"),
-    (lambda: make_xor(10.0), TypeError, r"n must be an int, got float"),  # type: ignore[arg-type]
+    (lambda: make_circles(1), ValueError, r"n must be an int >= 2.*got 1"),
+    (lambda: make_xor(0), ValueError, r"n must be an int >= 2"),
+    (lambda: make_gauss(-5), ValueError, r"n must be an int >= 2"),
+    (lambda: make_spiral(2, classes=3), ValueError, r"n must be an int >= 3.*classes=3"),
+    (lambda: make_regression(0), ValueError, r"n must be an int >= 1"),
+    (lambda: make_xor(10.0), TypeError, r"n must be an int >= 2 .*got float 10.0"),  # type: ignore[arg-type]
     (lambda: make_circles(True), TypeError, r"n must be an int"),
     (lambda: make_circles(10, noise=-0.1), ValueError, r"noise must be a finite number >= 0"),
     (lambda: make_spiral(10, noise=float("nan")), ValueError, r"noise"),
@@ -278,7 +278,7 @@ GENERATOR_ERRORS: list[tuple[Callable[[], Any], type[Exception], str]] = [
     (lambda: make_circles(10, factor=1.0), ValueError, r"factor.*\[0, 1\), got 1.0"),
     (lambda: make_circles(10, factor=-0.5), ValueError, r"factor"),
     (lambda: make_circles(10, factor="half"), TypeError, r"factor must be a number"),  # type: ignore[arg-type]
-    (lambda: make_spiral(10, classes=1), ValueError, r"classes must be >= 2"),
+    (lambda: make_spiral(10, classes=1), ValueError, r"classes must be an int >= 2"),
     (lambda: make_spiral(10, classes=2.0), TypeError, r"classes must be an int"),  # type: ignore[arg-type]
 ]
 
@@ -415,8 +415,12 @@ def test_batches_of_a_data_set():
 
 
 BATCH_ERRORS: list[tuple[Callable[[], Any], type[Exception], str]] = [
-    (lambda: batches([1, 2, 3], [1, 2, 3], 0), ValueError, r"batch_size must be >= 1, got 0"),
-    (lambda: batches([1, 2, 3], [1, 2, 3], -4), ValueError, r"batch_size must be >= 1"),
+    (
+        lambda: batches([1, 2, 3], [1, 2, 3], 0),
+        ValueError,
+        r"batch_size must be an int >= 1, got 0",
+    ),
+    (lambda: batches([1, 2, 3], [1, 2, 3], -4), ValueError, r"batch_size must be an int >= 1"),
     (lambda: batches([1, 2, 3], [1, 2, 3], 2.5), TypeError, r"batch_size must be an int"),  # type: ignore[arg-type]
     (lambda: batches([1, 2, 3], [1, 2, 3], True), TypeError, r"batch_size must be an int"),
     (lambda: batches([1, 2, 3], [1, 2], 2), ValueError, r"X has 3 samples but y has 2"),

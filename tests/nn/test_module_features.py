@@ -7,9 +7,11 @@ core (signatures, parameter order, default init) is tested in test_nn.py.
 
 from __future__ import annotations
 
+import code
 import math
 import random
 import sys
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -17,7 +19,8 @@ import pytest
 import engine
 from engine import Value
 from nn import init as nn_init
-from nn.module import INITIALIZERS, MLP, Dropout, Layer, Module, Neuron
+from nn.layers import INITIALIZERS, MLP, Dropout, Layer, Neuron
+from nn.module import Module
 
 TOL = 1e-12  # torch in float64 may add the terms of a dot in another order
 
@@ -284,8 +287,8 @@ def test_summary_lists_layers_widths_activations_and_counts(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     model = MLP(2, [16, 16, 1], dropout=0.2)
-    text = model.summary()
-    assert capsys.readouterr().out == text + "\n"
+    text = model.summary(show=False)
+    assert capsys.readouterr().out == ""
     lines = text.splitlines()
     assert lines[0] == repr(model)
     rows = [line.split() for line in lines if line.startswith(("layers", "dropout"))]
@@ -301,6 +304,20 @@ def test_summary_lists_layers_widths_activations_and_counts(
         assert header in text
     assert "(mode: training)" in text
     assert "(mode: eval)" in model.eval().summary(show=False)
+    assert capsys.readouterr().out == ""
+
+
+def test_summary_shows_its_table_once_in_a_repl(capsys: pytest.CaptureFixture[str]) -> None:
+    model = MLP(2, [3, 1])
+    # What an interactive interpreter does with an expression statement:
+    # run it, then print the repr of its result unless the result is None.
+    console = code.InteractiveInterpreter({"model": model})
+    console.runsource("model.summary()")
+    shown = capsys.readouterr().out
+    table = model.summary(show=False)
+    assert shown == table + "\n"
+    assert shown.count("Total parameters") == 1
+    console.runsource("text = model.summary(show=False)")
     assert capsys.readouterr().out == ""
 
 
@@ -382,6 +399,38 @@ def test_load_state_dict_wants_numbers_and_changes_nothing_on_error() -> None:
     with pytest.raises(TypeError, match="dict"):
         model.load_state_dict([1.0, 2.0])  # type: ignore[arg-type]
     assert model.state_dict() == before
+
+
+class BrokenFloat(float):
+    """A float subclass whose conversion fails: passes the type check, not float()."""
+
+    def __float__(self) -> float:
+        raise RuntimeError("this number cannot be read")
+
+
+@pytest.mark.parametrize(
+    ("bad", "error", "words"),
+    [
+        (10**400, ValueError, "out of float range"),
+        (-(10**400), ValueError, "out of float range"),
+        (Fraction(10**400, 3), ValueError, "out of float range"),
+        (BrokenFloat(1.0), ValueError, "BrokenFloat.*cannot be converted.*cannot be read"),
+        ("0.5", TypeError, "must be a number, got str"),
+    ],
+)
+@pytest.mark.parametrize("where", [0, 168, -1])
+def test_load_state_dict_converts_everything_before_assigning_anything(
+    bad: Any, error: type[Exception], words: str, where: int
+) -> None:
+    model = MLP(2, [16, 16, 1])  # 337 parameters
+    before = model.state_dict()
+    state: dict[str, Any] = {name: x + 1.0 for name, x in before.items()}
+    name = list(state)[where]
+    state[name] = bad
+    with pytest.raises(error, match=words) as info:
+        model.load_state_dict(state)
+    assert repr(name) in str(info.value)
+    assert model.state_dict() == before  # not one parameter changed
 
 
 def test_modules_without_named_parameters_get_positional_names() -> None:

@@ -16,6 +16,8 @@ import gc
 import math
 import random
 import re
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -399,19 +401,29 @@ def test_list_of_non_numbers_is_a_type_error() -> None:
 @pytest.mark.parametrize(
     ("args", "word"),
     [
-        ((0, [1]), "nin"),
+        ((0, [1]), "nin must be an int >= 1, got 0"),
         ((-2, [1]), "nin"),
-        ((2.5, [1]), "nin"),
-        ((True, [1]), "nin"),
         ((2, []), "nouts"),
         ((2, 3), "nouts"),
-        ((2, [4, 0]), "nout"),
+        ((2, [4, 0]), "nout must be an int >= 1, got 0"),
         ((2, [4, -1]), "nout"),
-        ((2, [4, 2.0]), "nout"),
     ],
 )
 def test_bad_shapes_are_value_errors(args: tuple[Any, Any], word: str) -> None:
     with pytest.raises(ValueError, match=word):
+        MLP(*args)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        ((2.5, [1]), "nin must be an int >= 1, got float 2.5"),
+        ((True, [1]), "nin must be an int >= 1, got bool True"),
+        ((2, [4, 2.0]), "nout must be an int >= 1, got float 2.0"),
+    ],
+)
+def test_widths_of_the_wrong_type_are_type_errors(args: tuple[Any, Any], words: str) -> None:
+    with pytest.raises(TypeError, match=words):
         MLP(*args)
 
 
@@ -679,3 +691,16 @@ def test_a_wrong_width_names_the_model() -> None:
     model = MLP(2, [3, 1])
     with pytest.raises(ValueError, match=r"^MLP\(2 -> 3 -> 1.* expects 2 inputs, got 3"):
         model([1.0, 2.0, 3.0])
+
+
+def test_importing_nn_loads_neither_multiprocessing_nor_the_drawing_tools() -> None:
+    code = (
+        "import sys, nn\n"
+        "heavy = [m for m in ('multiprocessing', 'concurrent.futures', 'graphviz', 'tqdm') "
+        "if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == ""

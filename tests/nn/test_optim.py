@@ -11,17 +11,15 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
-import random
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from engine import Value
-from nn.module import MLP
+from nn.layers import MLP
 from nn.optim import (
     SGD,
     Adagrad,
@@ -35,13 +33,17 @@ from nn.optim import (
     RMSprop,
     StepLR,
 )
+from tests.torch_oracle.cases import (
+    N_PARAMS,
+    OPTIMIZER_CONFIGS,
+    STEPS,
+    gradient_stream,
+    initial_values,
+    optimizer_id,
+    product,
+)
 
 TOL = 1e-12
-N_PARAMS = 5
-STEPS = 50
-# One scale per parameter, so the stream has tiny, ordinary and large
-# gradients: eps matters for the first, not for the last.
-SCALES = (1e-3, 0.1, 1.0, 3.0, 10.0)
 
 
 def require_torch() -> Any:
@@ -53,91 +55,9 @@ def close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=TOL, abs_tol=TOL)
 
 
-def initial_values(seed: int = 1) -> list[float]:
-    rng = random.Random(seed)
-    return [rng.uniform(-1.0, 1.0) for _ in range(N_PARAMS)]
+# The configurations and the gradient stream the recorded checks use too.
+CONFIGS = OPTIMIZER_CONFIGS
 
-
-def gradient_stream(steps: int = STEPS, seed: int = 2) -> list[list[float]]:
-    rng = random.Random(seed)
-    stream = []
-    for t in range(steps):
-        grads = [rng.gauss(0.0, 1.0) * s for s in SCALES]
-        if t % 7 == 3:
-            grads[0] = 0.0  # a zero gradient now and then: only decay and momentum move p
-        stream.append(grads)
-    return stream
-
-
-def product(**options: list[Any]) -> list[dict[str, Any]]:
-    """Every combination of the options, as keyword dicts."""
-    names = list(options)
-    return [dict(zip(names, values)) for values in itertools.product(*options.values())]
-
-
-def sgd_valid(kw: dict[str, Any]) -> bool:
-    return not kw["nesterov"] or (kw["momentum"] > 0 and kw["dampening"] == 0)
-
-
-CONFIGS: list[tuple[str, dict[str, Any]]] = [
-    *(
-        ("SGD", kw)
-        for kw in product(
-            lr=[0.05],
-            momentum=[0.0, 0.9],
-            dampening=[0.0, 0.3],
-            weight_decay=[0.0, 0.1],
-            nesterov=[False, True],
-            maximize=[False, True],
-        )
-        if sgd_valid(kw)
-    ),
-    *(
-        ("Adam", kw)
-        for kw in product(
-            lr=[0.01],
-            betas=[(0.9, 0.999), (0.5, 0.9)],
-            eps=[1e-8, 1e-3],
-            weight_decay=[0.0, 0.1],
-            amsgrad=[False, True],
-            maximize=[False, True],
-            decoupled_weight_decay=[False, True],
-        )
-    ),
-    *(
-        ("AdamW", kw)
-        for kw in product(
-            lr=[0.01],
-            betas=[(0.9, 0.999), (0.5, 0.9)],
-            weight_decay=[0.0, 1e-2, 0.1],
-            amsgrad=[False, True],
-            maximize=[False, True],
-        )
-    ),
-    *(
-        ("RMSprop", kw)
-        for kw in product(
-            lr=[0.01],
-            alpha=[0.99, 0.5],
-            eps=[1e-8],
-            weight_decay=[0.0, 0.1],
-            momentum=[0.0, 0.9],
-            centered=[False, True],
-            maximize=[False, True],
-        )
-    ),
-    *(
-        ("Adagrad", kw)
-        for kw in product(
-            lr=[0.1],
-            lr_decay=[0.0, 0.05],
-            weight_decay=[0.0, 0.1],
-            initial_accumulator_value=[0.0, 0.5],
-            eps=[1e-10, 1e-3],
-            maximize=[False, True],
-        )
-    ),
-]
 
 # Every concrete optimizer class (each can be built from params alone).
 OptimizerClass = type[SGD] | type[Adam] | type[AdamW] | type[RMSprop] | type[Adagrad]
@@ -151,9 +71,7 @@ OURS: dict[str, OptimizerClass] = {
 }
 
 
-def config_id(config: tuple[str, dict[str, Any]]) -> str:
-    name, kw = config
-    return name + "-" + "-".join(f"{k}={v}" for k, v in kw.items())
+config_id = optimizer_id
 
 
 def make_params(values: list[float] | None = None) -> list[Value]:
@@ -355,14 +273,10 @@ def test_scheduler_state_dict_resumes_exactly() -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda opt: StepLR(opt, step_size=0), "step_size must be a positive int"),
-        (
-            lambda opt: StepLR(opt, step_size=2.5),  # type: ignore[arg-type]
-            "step_size must be a positive int",
-        ),
+        (lambda opt: StepLR(opt, step_size=0), "step_size must be an int >= 1"),
         (lambda opt: StepLR(opt, step_size=2, gamma=-0.1), "Invalid gamma: -0.1"),
         (lambda opt: ExponentialLR(opt, gamma=float("nan")), "Invalid gamma: nan"),
-        (lambda opt: CosineAnnealingLR(opt, T_max=0), "T_max must be a positive int"),
+        (lambda opt: CosineAnnealingLR(opt, T_max=0), "T_max must be an int >= 1"),
         (lambda opt: CosineAnnealingLR(opt, T_max=5, eta_min=-1), "Invalid eta_min: -1"),
         (lambda opt: LambdaLR(opt, [_halving, _halving]), "Expected 1 lr_lambdas, but got 2"),
     ],
@@ -372,6 +286,11 @@ def test_invalid_scheduler_arguments(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         make(SGD(make_params(), lr=0.1))
+
+
+def test_a_fractional_step_size_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match=r"StepLR: step_size must be an int >= 1, got float 2\.5"):
+        StepLR(SGD(make_params(), lr=0.1), step_size=2.5)  # type: ignore[arg-type]
 
 
 def test_scheduler_type_errors() -> None:
@@ -589,8 +508,8 @@ def test_torch_rejects_the_same(cls: OptimizerClass, kw: dict[str, Any], message
 @pytest.mark.parametrize(
     ("kw", "message"),
     [
-        ({"lr": "0.1"}, "learning rate must be a real number, got str"),
-        ({"lr": 0.1, "momentum": None}, "momentum value must be a real number, got NoneType"),
+        ({"lr": "0.1"}, "learning rate must be a number, got str"),
+        ({"lr": 0.1, "momentum": None}, "momentum value must be a number, got NoneType"),
         ({"lr": 0.1, "nesterov": 1}, "nesterov must be True or False, got int"),
         ({"lr": 0.1, "maximize": "yes"}, "maximize must be True or False, got str"),
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -16,6 +17,7 @@ import nn
 from engine import Value
 from nn import MLP, CheckpointError, Layer, Module, Neuron
 from nn.serialize import FORMAT, VERSION
+from tests.checkpoints import checksum_of
 
 SPECIALS = [math.inf, -math.inf, -0.0, 5e-324, 0.1 + 0.2, 1e308, -1.2345678901234567e-300]
 
@@ -53,9 +55,15 @@ def saved(tmp_path: Path) -> tuple[MLP, Path]:
 
 
 def rewrite(path: Path, change: Any) -> None:
-    """Load the JSON document, let ``change`` edit it, write it back."""
+    """Load the JSON document, let ``change`` edit it, write it back.
+
+    The checksum is recomputed where it can be, so that the check under
+    test, not the checksum, is what refuses the file.
+    """
     document = json.loads(path.read_text())
     change(document)
+    with contextlib.suppress(Exception):
+        document["checksum"] = checksum_of(document)
     path.write_text(json.dumps(document))
 
 
@@ -136,7 +144,8 @@ def test_file_is_strict_json_with_tag_version_config_and_state(saved: tuple[MLP,
 
     document = json.loads(path.read_text(), parse_constant=no_constants)
     assert document["format"] == FORMAT == "chainrule-checkpoint"
-    assert document["version"] == VERSION == 1
+    assert document["version"] == VERSION == 2
+    assert list(document) == ["format", "version", "model", "state_dict", "checksum"]
     assert document["model"] == {
         "class": "MLP",
         "config": {"nin": 2, "nouts": [4, 3, 1], "activation": "tanh", "dropout": 0.25},
@@ -208,11 +217,15 @@ def test_empty_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "words"),
     [
-        (b"\x89PNG\r\n\x1a\n\x00\xff\xfe", "not UTF-8"),
-        (b"hello, I am not JSON", "not valid JSON"),
-        (b"[1, 2, 3]", "JSON list, not an object"),
-        (b'"chainrule-checkpoint"', "JSON str"),
-        (b"[" * 100_000, "nests too deeply|not valid JSON"),
+        (b"\x89PNG\r\n\x1a\n\x00\xff\xfe", r"not a chainrule checkpoint.*with b'\\x89PNG"),
+        (b'{"format": "\xff\xfe"}', "not UTF-8"),
+        (b"hello, I am not JSON", "not a chainrule checkpoint.*starts with 'hello, I am not JSON'"),
+        (b"  # notes\nlearning rate 0.1\n", "not a chainrule checkpoint.*JSON object starting"),
+        (b"{hello, I am not JSON", "not valid JSON"),
+        (b"[1, 2, 3]", r"not a chainrule checkpoint.*starts with '\[1, 2, 3\]'"),
+        (b'"chainrule-checkpoint"', "not a chainrule checkpoint"),
+        (b"{" * 100_000, "nests too deeply|not valid JSON"),
+        (b'{"a": ' * 100_000, "nests too deeply|not valid JSON"),
     ],
 )
 def test_garbage(tmp_path: Path, content: bytes, words: str) -> None:
@@ -241,7 +254,7 @@ def test_a_pickle_is_refused_and_never_run(tmp_path: Path) -> None:
     [
         (lambda d: d.__setitem__("format", "keras-h5"), "format tag 'keras-h5'"),
         (lambda d: d.pop("format"), "format tag None"),
-        (lambda d: d.__setitem__("version", 2), "version 2 is not supported.*newer"),
+        (lambda d: d.__setitem__("version", 3), "version 3 is not supported.*newer"),
         (lambda d: d.__setitem__("version", 0), "version 0 is not supported"),
         (lambda d: d.__setitem__("version", "1"), "version must be an int"),
         (lambda d: d.__setitem__("version", True), "version must be an int"),

@@ -549,7 +549,7 @@ def test_ctrl_c_mid_epoch_keeps_only_completed_epochs(capsys: pytest.CaptureFixt
 
 
 def mistake(model: MLP, X: Any, y: Any, **kwargs: Any) -> pytest.ExceptionInfo[Exception]:
-    """fit(...) must raise from nn/train.py itself, before any weight changes."""
+    """fit(...) must raise from nn's own checks, before any weight changes."""
     before = weights(model)
     settings: dict[str, Any] = {
         "loss": "hinge",
@@ -561,7 +561,7 @@ def mistake(model: MLP, X: Any, y: Any, **kwargs: Any) -> pytest.ExceptionInfo[E
     with pytest.raises((ValueError, TypeError)) as info:
         fit(model, X, y, **settings)
     assert weights(model) == before
-    assert Path(str(info.traceback[-1].path)).name == "train.py", info.traceback[-1]
+    assert Path(str(info.traceback[-1].path)).parent.name == "nn", info.traceback[-1]
     return info
 
 
@@ -580,8 +580,6 @@ X4, Y4 = [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]], [1, -1, 1, -1]
         (X4, [1, -1, 1, -1], {"loss": "bce_with_logits"}, r"\(y \+ 1\) / 2"),
         (X4, Y4, {"batch_size": 0}, "batch_size must be an int >= 1, got 0"),
         (X4, Y4, {"batch_size": -3}, "batch_size must be an int >= 1"),
-        (X4, Y4, {"batch_size": 2.5}, "batch_size must be an int >= 1"),
-        (X4, Y4, {"batch_size": True}, "batch_size must be an int >= 1"),
         (X4, Y4, {"epochs": 0}, "epochs must be an int >= 1"),
         (X4, Y4, {"loss": "nll"}, "unknown loss 'nll'"),
         (X4, Y4, {"loss": "cross_entropy"}, "cross_entropy' needs one output per class"),
@@ -599,6 +597,10 @@ X4, Y4 = [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]], [1, -1, 1, -1]
             "scheduler was built for another optimizer",
         ),
         ([[0.0, math.nan]] * 4, Y4, {}, r"X\[0\]\[1\] is nan; inputs must be finite"),
+        (X4, [0.5, math.nan, 1.0, 2.0], {"loss": "mse"}, "label 1 of X is nan: mse takes finite"),
+        (X4, [0.5, 1.0, -math.inf, 2.0], {"loss": "mse"}, "label 2 of X is -inf: mse takes finite"),
+        (X4, [[math.inf], 1.0, 1.0, 2.0], {"loss": "mse"}, r"label 0 of X is inf: mse"),
+        (X4, Y4, {"loss": "mse", "validation": (X4, [0, 0, math.nan, 0])}, "label 2 of valid"),
     ],
 )
 def test_mistakes_are_clear_value_errors(
@@ -607,6 +609,13 @@ def test_mistakes_are_clear_value_errors(
     info = mistake(MLP(2, [4, 1]), X, y, **kwargs)
     assert info.type is ValueError
     assert info.match(words)
+
+
+def test_mse_refuses_non_finite_labels_of_several_outputs() -> None:
+    rows = [[1.0, 2.0], [0.0, 0.0], [1.0, math.nan], [3.0, 1.0]]
+    info = mistake(MLP(2, [4, 2]), X4, rows, loss="mse")
+    assert info.type is ValueError
+    assert info.match(r"label 2 of X is \[1\.0, nan\]: mse takes finite labels")
 
 
 def test_cross_entropy_labels_must_be_class_indices() -> None:
@@ -623,11 +632,13 @@ def test_cross_entropy_labels_must_be_class_indices() -> None:
     ("X", "y", "kwargs", "words"),
     [
         ("abc", Y4, {}, "X must be a list of samples"),
+        (X4, Y4, {"batch_size": 2.5}, "batch_size must be an int >= 1, got float 2.5"),
+        (X4, Y4, {"batch_size": True}, "batch_size must be an int >= 1, got bool True"),
         ([[0.0, "1"]] * 4, Y4, {}, r"X\[0\]\[1\] must be a number, got str"),
         ([None] * 4, Y4, {}, r"X\[0\] must be a list of numbers"),
         (X4, 5, {}, "labels for X must be a list"),
         (X4, Y4, {"optimizer": "adam"}, "optimizer must be an nn.optim optimizer"),
-        (X4, Y4, {"callbacks": [print]}, "callbacks must be nn.train.Callback"),
+        (X4, Y4, {"callbacks": [print]}, "callbacks must be nn.Callback objects"),
         (X4, Y4, {"callbacks": EarlyStopping(monitor="loss")}, r"takes a list: callbacks=\["),
     ],
 )

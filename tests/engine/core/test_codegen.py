@@ -33,7 +33,7 @@ def test_each_formula_uses_only_its_own_names(name: str) -> None:
 
 
 def _rule(**changes: object) -> Rule:
-    fields = {"name": "twice", "forward": lambda x: 2 * x, "grads": ("2.0 * g",)}
+    fields: dict[str, object] = {"name": "twice", "formula": "2.0 * x", "grads": ("2.0 * g",)}
     fields.update(changes)
     return Rule(**fields)  # type: ignore[arg-type]
 
@@ -49,6 +49,10 @@ def test_rules_with_bad_formulas_are_refused() -> None:
         _rule(grads=("g *",))
     with pytest.raises(ValueError, match="shape"):
         _rule(shape="ragged")
+    with pytest.raises(ValueError, match=r"formula '2.0 \* z' uses \['z'\]"):
+        _rule(formula="2.0 * z")
+    with pytest.raises(ValueError, match=r"bad undefined 'x <'"):
+        _rule(undefined="x <")
     check_formulas(_rule())  # the good one passes
 
 
@@ -83,7 +87,8 @@ def test_fast_pass_agrees_with_the_vjp_functions_on_every_rule() -> None:
 def test_the_checked_in_fast_pass_is_what_the_table_generates() -> None:
     # Like httpcore's unasync --check: edit rules.py, then regenerate with
     # ``python -m engine.core.generate``.
-    assert generate.TARGET.read_text(encoding="utf-8") == generate.generated(), (
-        "engine/core/float_pass.py is out of date: run python -m engine.core.generate"
-    )
+    for path, text in generate.generated().items():
+        assert path.read_text(encoding="utf-8") == text, (
+            f"{path.name} is out of date: run python -m engine.core.generate"
+        )
     assert generate.main(["--check"]) == 0

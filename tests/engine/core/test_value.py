@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from fractions import Fraction
 
@@ -46,12 +47,55 @@ def test_repr_shows_label_data_and_grad() -> None:
     assert repr(Value(-1.5)) == "Value(data=-1.5, grad=0.0)"
 
 
-@pytest.mark.parametrize("x", [1 / 3, -2 / 3 * 1e300, 123456789.123, 1e-300 / 7, INF, NAN])
-def test_repr_stays_short(x: float) -> None:
-    text = repr(Value(x))
-    assert text.startswith("Value(data=")
-    assert len(text) <= 45, text
-    assert repr(Value(1 / 3)) == "Value(data=0.333333, grad=0.0)"
+@pytest.mark.parametrize(
+    "x", [123456789.0, 1 / 3, -2 / 3 * 1e300, 123456789.123, 1e-300 / 7, 5e-324, INF, -0.0]
+)
+def test_repr_never_rounds(x: float) -> None:
+    v = Value(x)
+    v.grad = x / 3
+    text = repr(v)
+    assert text == f"Value(data={x!r}, grad={x / 3!r})"
+    shown = text.removeprefix("Value(data=").removesuffix(")").split(", grad=")
+    assert [float(t) for t in shown] == [v.data, v.grad]  # reads back exactly
+    assert repr(Value(123456789.0)) == "Value(data=123456789.0, grad=0.0)"
+    assert repr(Value(NAN)) == "Value(data=nan, grad=0.0)"
+
+
+@pytest.mark.parametrize(
+    ("make", "where"),
+    [
+        (lambda: Value(10**400), r"Value\(\): the int 100000000000\.\.\. \(401 digits\)"),
+        (lambda: Value(-(10**400)), r"Value\(\): the int -100000000000\.\.\. \(401 digits\)"),
+        (lambda: Value(Fraction(10**400, 3)), r"Value\(\): the Fraction"),  # type: ignore[arg-type]
+        (lambda: Value(2.0) ** 10**400, r"the exponent of \*\*: the int 1000"),
+        (lambda: Value(0.5) ** -(10**5000), "exponent of .*an int of about 5,000 digits"),
+        (lambda: Value(2) * 10**400, r"the operand of \*: the int 1000"),
+        (lambda: 10**400 * Value(2), r"the operand of \*: the int 1000"),
+        (lambda: Value(2) + 2**1024, r"the operand of \+: the int 179769313486\.\.\. \(309 digits"),
+        (lambda: Value(2) / 10**400, "the operand of /"),
+        (lambda: (2**1024) ** Value(2), r"the operand of \*\*: the int 1797"),
+        (lambda: engine.sum([Value(1), 10**400]), "the operand of sum"),
+        (lambda: engine.dot([Value(1)], [10**400]), "the operand of dot"),
+        (lambda: Value(1).leaky_relu(10**400), r"leaky_relu\(negative_slope\): the int"),
+        (lambda: Value(1).backward(10**400), r"backward\(gradient\): the int"),
+    ],
+)
+def test_ints_too_large_for_a_float_get_a_clear_error(
+    make: Callable[[], object], where: str
+) -> None:
+    with pytest.raises(OverflowError, match=where) as info:
+        make()
+    assert "too large for a float" in str(info.value)
+    assert "Use a smaller number, or math.inf" in str(info.value)
+    assert len(str(info.value)) < 300
+
+
+def test_the_largest_ints_that_fit_a_float_still_work() -> None:
+    biggest = int(sys.float_info.max)
+    assert Value(biggest).data == float(biggest)
+    assert (Value(1.0) * biggest).data == float(biggest)
+    assert (Value(1.0) * -biggest).data == -float(biggest)
+    assert (Value(2.0) ** 1023).data == 2.0**1023
 
 
 def test_float_and_item() -> None:
@@ -112,9 +156,13 @@ def test_op_strings(make: Callable[[Value, Value], Value], op: str) -> None:
     assert make(Value(2.0), Value(3.0))._op == op
 
 
-def test_op_strings_cover_every_rule() -> None:
-    made = {make(Value(2.0), Value(3.0))._rule.name for make, _ in OP_STRINGS}  # type: ignore[union-attr]
-    assert made == set(RULES), f"add an _op test for {sorted(set(RULES) - made)}"
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_every_rule_shows_its_symbol(name: str) -> None:
+    # micrograd's strings are pinned above; every other op shows its row's symbol
+    case = cases(name)[0]
+    _, out = apply(name, case)
+    assert out._rule is RULES[name]
+    assert out._op == RULES[name].label(case.params) != ""
 
 
 # --- micrograd-style construction ----------------------------------------------------
@@ -520,3 +568,41 @@ def test_dot_rejects_non_numbers() -> None:
         engine.dot([Value(1.0)], ["x"])  # type: ignore[list-item]
     with pytest.raises(TypeError, match="dot"):
         engine.dot([Value(1.0)], [Value(1.0)], bias="b")  # type: ignore[arg-type]
+
+
+# --- stepping the backward pass by hand, as micrograd's lecture does -------------------
+
+
+def test_backward_by_hand_node_by_node_gives_the_lecture_numbers() -> None:
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1 = x1 * w1
+    x2w2 = x2 * w2
+    x1w1x2w2 = x1w1 + x2w2
+    n = x1w1x2w2 + b
+    o = n.tanh()
+    o.grad = 1.0
+    o._backward()
+    assert n.grad == pytest.approx(0.5)
+    n._backward()
+    assert (x1w1x2w2.grad, b.grad) == pytest.approx((0.5, 0.5))
+    x1w1x2w2._backward()
+    x2w2._backward()
+    x1w1._backward()
+    assert (x1.grad, w1.grad, x2.grad, w2.grad) == pytest.approx((-1.5, 1.0, 0.5, 0.0))
+    x1._backward()  # a leaf has nothing to pass on
+    assert x1.grad == pytest.approx(-1.5)
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_each_nodes_own_step_matches_backward(name: str) -> None:
+    for case in cases(name)[:3]:
+        leaves, out = apply(name, case)
+        out.backward()
+        expected = [leaf.grad for leaf in leaves]
+        for leaf in leaves:
+            leaf.grad = 0.0
+        out._backward()  # out.grad is still 1.0 from backward()
+        got = [leaf.grad for leaf in leaves]
+        assert [repr(g) for g in got] == [repr(g) for g in expected]  # nan == nan too

@@ -19,30 +19,24 @@ import pytest
 from hypothesis import given, settings
 
 import engine
-from engine import Value, explain
+from engine import RULES, Value, explain
 from engine.core.graph import values_in_order
 from engine.teach.explain import Explanation
 from engine.teach.names import names
 from engine.teach.source import variable_names
 from nn import MLP
 from nn.losses import hinge_loss, l2_penalty
-from tests.fixtures import OP_GRAPHS, fd_local, lecture, op_graph, score, tanh_neuron
+from tests.fixtures import fd_local, lecture, op_graph, score, tanh_neuron
 from tests.strategies import ENGINE, Program, programs, run
 
 FLOAT = re.compile(r"(?<![\w.#])-?(?:\d+\.\d*(?:e[-+]?\d+)?|\d+e[-+]?\d+|inf|nan)(?![\w.])")
 EDGE = re.compile(r"d([\w.\[\]]+)/d([\w.\[\]]+)(?:#(\d+))?")  # names may be paths: w[0]
 
+# What the explanation's formulas may call: each op's forward on floats (the
+# table's, whose correctness test_rules checks against PyTorch), and the
+# helpers the gradient formulas use.
 FUNCTIONS: dict[str, Any] = {
-    "tanh": math.tanh,
-    "exp": math.exp,
-    "log": math.log,
-    "sqrt": math.sqrt,
-    "sin": math.sin,
-    "cos": math.cos,
-    "sigmoid": lambda x: 1.0 / (1.0 + math.exp(-x)),
-    "relu": lambda x: max(x, 0.0),
-    "leaky_relu": lambda x, s: x if x > 0 else x * s,
-    "abs": abs,
+    **{name: rule.forward for name, rule in RULES.items() if rule.shape == "fixed"},
     "sign": lambda x: float((x > 0) - (x < 0)),
     "inf": math.inf,
     "nan": math.nan,
@@ -408,7 +402,7 @@ def test_reused_intermediate_node() -> None:
     check(y, h)
 
 
-@pytest.mark.parametrize("op", sorted(OP_GRAPHS))
+@pytest.mark.parametrize("op", sorted(RULES))
 def test_every_op(op: str) -> None:
     root = op_graph(op)
     root.label = "out"

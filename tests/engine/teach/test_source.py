@@ -88,11 +88,11 @@ def test_tanh_neuron() -> None:
 # --- every op of the table ---------------------------------------------------------------
 
 
-def test_every_rule_has_a_graph() -> None:
-    assert set(OP_GRAPHS) == set(RULES)
+def test_hand_made_graphs_name_real_rules() -> None:
+    assert set(OP_GRAPHS) <= set(RULES)
 
 
-@pytest.mark.parametrize("op", sorted(OP_GRAPHS))
+@pytest.mark.parametrize("op", sorted(RULES))
 def test_every_op_round_trips_exactly(op: str) -> None:
     root = op_graph(op)
     assert any(v._rule is RULES[op] for v in values_in_order(root))

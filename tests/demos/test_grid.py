@@ -1,4 +1,4 @@
-"""Tests for nn.tuning: grids, and running them on one or more processes."""
+"""Tests for demos.grid: parameter grids, and running them on one or more processes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from nn.tuning import param_grid, run_grid
+from demos.grid import param_grid, run_grid
 
 
 def square_with_noise(config: dict[str, Any]) -> tuple[float, float]:

@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
+from nn._checks import check_int
+
 T = TypeVar("T")
 Config = dict[str, Any]
 
@@ -47,8 +49,7 @@ def run_grid(fn: Callable[[Config], T], configs: Sequence[Config], workers: int 
     worth it when each config trains for a second or more. More workers
     than CPU cores gain nothing.
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"run_grid: workers must be an int >= 1, got {workers!r}")
+    check_int(workers, "workers", who="run_grid")
     if workers == 1 or len(configs) <= 1:
         return [fn(config) for config in configs]
     context = multiprocessing.get_context("spawn")

@@ -1,0 +1,84 @@
+"""fit(..., compile=True / 'numpy'): the same training as without it."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+import nn
+from nn.optim import SGD, Adam
+
+
+def _train(how: Any, loss: str = "hinge", **kw: Any) -> tuple[Any, list[float]]:
+    random.seed(5)
+    X, labels = nn.data.make_moons(40, noise=0.1, seed=3)
+    y = [2.0 * t - 1 for t in labels] if loss == "hinge" else [0.5 * t for t in labels]
+    model = nn.MLP(2, [6, 5, 1])
+    history = nn.fit(
+        model,
+        X,
+        y,
+        loss=loss,
+        optimizer=kw.pop("opt", SGD)(model.parameters(), lr=0.05),
+        epochs=3,
+        batch_size=16,
+        verbose=False,
+        seed=2,
+        compile=how,
+        **kw,
+    )
+    return history, [p.data for p in model.parameters()]
+
+
+@pytest.mark.parametrize("loss", ["hinge", "mse"])
+def test_compiled_fit_is_bit_for_bit_the_eager_fit(loss: str) -> None:
+    eager_history, eager_weights = _train(False, loss)
+    history, weights = _train(True, loss)
+    assert history.history == eager_history.history
+    assert weights == eager_weights
+
+
+def test_numpy_fit_agrees_closely() -> None:
+    pytest.importorskip("numpy")
+    eager_history, eager_weights = _train(False, opt=Adam)
+    history, weights = _train("numpy", opt=Adam)
+    for a, b in zip(weights, eager_weights):
+        assert abs(a - b) <= 1e-9 * max(1.0, abs(b))
+    assert history.history["accuracy"] == eager_history.history["accuracy"]
+
+
+def test_what_fit_cannot_compile_is_refused_before_training() -> None:
+    model = nn.MLP(2, [3, 2])
+    with pytest.raises(ValueError, match="supports loss='hinge' or loss='mse'"):
+        nn.fit(
+            model,
+            [[0.0, 1.0]],
+            [1],
+            loss="cross_entropy",
+            optimizer=SGD(model.parameters()),
+            compile=True,
+            verbose=False,
+        )
+    dropping = nn.MLP(2, [3, 1], dropout=0.5)
+    with pytest.raises(ValueError, match="dropout"):
+        nn.fit(
+            dropping,
+            [[0.0, 1.0]],
+            [1.0],
+            loss="hinge",
+            optimizer=SGD(dropping.parameters()),
+            compile=True,
+            verbose=False,
+        )
+    with pytest.raises(ValueError, match="compile must be"):
+        nn.fit(
+            dropping,
+            [[0.0, 1.0]],
+            [1.0],
+            loss="hinge",
+            optimizer=SGD(dropping.parameters()),
+            compile="fast",
+            verbose=False,
+        )
