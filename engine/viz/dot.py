@@ -320,26 +320,9 @@ def draw_dot(
 
     if folded is not None:
         scale = _folded_scale(folded) if color_by == "grad" else None
-
-        def value_fill(value: Value, kind: str) -> dict[str, str]:
-            return _filled(kind, None if scale is None else scale.colour(value.grad))
-
-        def group_fill(g: int, kind: str) -> dict[str, str]:
-            return _filled(
-                kind, None if scale is None else scale.colour(_group_magnitude(folded, g))
-            )
-
-        def numbers(value: Value) -> str:
-            text = f"data {_number(value.data, precision)}"
-            return f"{text} grad {_number(value.grad, precision)}" if show_grad else text
-
-        def node_label(value: Value, name: str) -> str:
-            return _value_label(value, name, show_grad, precision, sideways)
-
-        kinds_drawn = add_layout(
-            graph, folded, names, root, node_label, group_fill, value_fill,
-            _STYLES["op"], nohtml, numbers,
-        )  # fmt: skip
+        kinds_drawn = _add_folded(
+            graph, folded, names, root, scale, nohtml, show_grad, precision, sideways
+        )
     else:
         assert view is not None
         scale = _grad_scale(view, order) if color_by == "grad" else None
@@ -349,6 +332,54 @@ def draw_dot(
 
     if legend:
         _add_legend(graph, kinds_drawn, nohtml, level, scale)
+    return graph
+
+
+def _add_folded(
+    graph: Any,
+    folded: Layout,
+    names: dict[Value, str],
+    root: Value,
+    scale: GradScale | None,
+    nohtml: Any,
+    show_grad: bool,
+    precision: int,
+    sideways: bool,
+) -> set[str]:
+    """Boxes, frames and arrows of a folded view (see engine.viz.render.add_layout)."""
+
+    def value_fill(value: Value, kind: str) -> dict[str, str]:
+        return _filled(kind, None if scale is None else scale.colour(value.grad))
+
+    def group_fill(g: int, kind: str) -> dict[str, str]:
+        return _filled(kind, None if scale is None else scale.colour(_group_magnitude(folded, g)))
+
+    def numbers(value: Value) -> str:
+        text = f"data {_number(value.data, precision)}"
+        return f"{text} grad {_number(value.grad, precision)}" if show_grad else text
+
+    def node_label(value: Value, name: str) -> str:
+        return _value_label(value, name, show_grad, precision, sideways)
+
+    return add_layout(
+        graph, folded, names, root, node_label, group_fill, value_fill,
+        _STYLES["op"], nohtml, numbers,
+    )  # fmt: skip
+
+
+def draw_layout(view: Layout, root: Value, names: dict[Value, str], precision: int = 4) -> Any:
+    """The Digraph of a folded view planned elsewhere (the box-by-box step page), no legend."""
+    nohtml = _import_graphviz().nohtml
+    rankdir = pick_rankdir(view)
+    graph = _digraph_class()(
+        name="chainrule",
+        format="svg",
+        graph_attr={"rankdir": rankdir},
+        node_attr={"shape": "record", "fontsize": "14"},
+        edge_attr={"arrowsize": "0.7"},
+    )
+    graph.collapse = "auto"
+    _add_folded(graph, view, names, root, None, nohtml, True, precision, rankdir in ("LR", "RL"))
     return graph
 
 

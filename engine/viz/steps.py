@@ -379,8 +379,9 @@ def backward_steps(
     Args:
         root: the output whose backward pass is shown (usually a loss).
         path: where to write the page.
-        max_nodes: refuse graphs with more values than this (``None``: any
-            size); see :class:`~engine.viz.GraphTooLargeError`.
+        max_nodes: a graph with more values than this gets the box-by-box
+            page of :mod:`engine.viz.group_steps` instead (neuron by neuron,
+            layer by layer; ``None``: always a frame per scalar step).
         rankdir, title, legend: as for :func:`engine.draw_dot`.
         precision: significant digits of numbers that are not short and exact.
 
@@ -392,6 +393,18 @@ def backward_steps(
     the grads after the k-th node of the pass, so there are
     ``len(engine.topological_order(root)) + 1`` frames.
     """
+    if (
+        isinstance(root, Value)
+        and max_nodes is not None
+        and not isinstance(max_nodes, bool)
+        and isinstance(max_nodes, int)
+        and max_nodes >= 1
+        and len(values_in_order(root)) > max_nodes
+    ):
+        # Too many values for a frame per scalar step: step box by box instead.
+        from engine.viz.group_steps import group_steps
+
+        return group_steps(root, path, title=title)
     steps = BackwardSteps(
         root, max_nodes, rankdir=rankdir, title=title, precision=precision, legend=legend
     )

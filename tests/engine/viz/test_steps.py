@@ -293,16 +293,17 @@ def test_ids_are_unique_in_the_page(tmp_path: Path) -> None:
 # --- limits and errors --------------------------------------------------------------------------
 
 
-def test_big_graphs_are_refused_with_advice(tmp_path: Path) -> None:
+def test_big_graphs_step_box_by_box(tmp_path: Path) -> None:
     model = MLP(2, [8, 8, 1])
     loss = score(model, [0.5, -1.0])
     n = len(values_in_order(loss))
     assert n > 80
-    with pytest.raises(
-        GraphTooLargeError, match=f"this graph has {n} values, more than max_nodes=80"
-    ):
-        backward_steps(loss, tmp_path / "big.html")
-    assert not (tmp_path / "big.html").exists()
+    page = backward_steps(loss, tmp_path / "big.html", max_nodes=80).read_text()
+    assert "box by box" in page
+    frames = json.loads(page.split('id="group-steps">', 1)[1].split("</script>", 1)[0])["frames"]
+    headings = [f["heading"] for f in frames]
+    assert any("MLP.layers[0].neurons[3] (5 values)" in h for h in headings)  # neuron by neuron
+    assert len(frames) - 1 < sum(1 for v in values_in_order(loss) if v._prev)
     with pytest.raises(GraphTooLargeError, match="steps x values"):
         BackwardSteps(loss, max_nodes=10)
 
