@@ -34,8 +34,8 @@ from engine.teach.explain import local_rule
 from engine.teach.names import name_values
 from engine.teach.replay import PassStep, replay_backward
 from engine.teach.source import edge_name, forward_text
-from engine.viz.cut import box_of_groups, layout
-from engine.viz.dot import DEFAULT_MAX_NODES, draw_layout, plan_auto
+from engine.viz.cut import box_of_groups, layout, plan_auto
+from engine.viz.dot import DEFAULT_MAX_NODES, draw_layout
 from engine.viz.fold import TOP, fold
 
 __all__ = ["GroupSteps", "group_steps"]

@@ -13,8 +13,7 @@ import engine
 from engine import Value, draw_dot
 from engine.core.graph import values_in_order
 from engine.viz import RenderError
-from engine.viz.cut import layout
-from engine.viz.dot import plan_auto
+from engine.viz.cut import layout, plan_auto
 from engine.viz.fold import TOP, Tree, fold
 from engine.viz.render import pick_rankdir, run_dot
 from nn import MLP
