@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from engine.compiler import CompiledStep, CompileError
     from engine.compiler import compile as compile  # engine.compile; not in __all__
     from engine.teach.explain import explain
+    from engine.teach.names import names as names
     from engine.teach.source import backward_source
     from engine.viz.dot import GraphvizNotFoundError, draw_dot
 
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "explain": "engine.teach.explain",
     "backward_source": "engine.teach.source",
+    "names": "engine.teach.names",
     "draw_dot": "engine.viz.dot",
     "GraphvizNotFoundError": "engine.viz.dot",
     "evaluate": "engine.cli.expr",

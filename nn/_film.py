@@ -132,8 +132,12 @@ def graph_template(
     import engine
 
     was_training = model.training
+    params = model.parameters()
+    kept = [p.grad for p in params]  # the caller's gradients, put back afterwards
     model.eval()
     try:
+        for p in params:
+            p.grad = 0.0
         inputs = [Value(v, label=f"x[{i}]") for i, v in enumerate(x)]
         out = model(inputs)
         loss_fn = SAMPLE_LOSSES[loss_name]
@@ -146,6 +150,8 @@ def graph_template(
         dot = engine.draw_dot(loss, collapse="layer", color_by="grad", legend=False, max_nodes=None)
         svg = dot.pipe(format="svg").decode("utf-8")
     finally:
+        for p, grad in zip(params, kept):
+            p.grad = grad
         model.train(was_training)
     groups = {step["group"]: k for k, step in enumerate(spec.steps)} if spec else {}
     loss_group = getattr(loss_fn, "__name__", loss_name)

@@ -142,6 +142,10 @@ function updateGraph() {
     (D.spec ? ` at ${S.frame === 0 ? "the start" : "epoch " + S.frame}` : " after the last epoch");
   document.body.dataset.graphSample = String(S.sample);
   if (!D.spec) return;
+  if (broken(D.frames[S.frame])) {
+    $("graphtitle").textContent += ": not shown, the weights are nan or inf";
+    return;
+  }
   const G = sampleGraph(unpack(D.frames[S.frame].w), x, t);
   const mags = []; const plan = [];
   for (const [id, role] of Object.entries(D.graph.roles)) {
@@ -186,10 +190,19 @@ function classOf(y) {
 }
 function mix(a, b, t) { const A = hex(a), B = hex(b); return A.map((v, k) => Math.round(v + (B[k] - v) * t)); }
 const N = 60;
+// JSON has no nan or inf: such weights arrive as null, and null * x is 0 in
+// JavaScript, so a frame with them is shown as missing, never computed with.
+function broken(frame) { return frame.w.some((v) => v === null); }
 function drawMap() {
   if (!D.two_d) return;
-  const P = unpack(D.frames[S.frame].w);
   const cv = $("map"), ctx = cv.getContext("2d"), W = cv.width, H = cv.height;
+  if (broken(D.frames[S.frame])) {
+    ctx.fillStyle = "#eeeeee"; ctx.fillRect(0, 0, W, H); ctx.fillStyle = "#8a4b00";
+    ctx.fillText("weights are nan or inf at this epoch", 20, H / 2);
+    $("units").textContent = "";
+    return;
+  }
+  const P = unpack(D.frames[S.frame].w);
   const img = ctx.createImageData(N, N);
   const hidden = D.spec.steps.slice(0, -1).map((st) => Array.from({ length: st.width }, () => new Float64Array(N * N)));
   for (let r = 0; r < N; r++) for (let c = 0; c < N; c++) {

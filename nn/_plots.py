@@ -56,7 +56,8 @@ def plot_health(
         if series[measure]:
             ax.legend(fontsize=7)
         else:
-            ax.text(0.5, 0.5, "no such layers", ha="center", va="center", transform=ax.transAxes)
+            missing = "no ReLU layers" if measure == "dead" else "no tanh or sigmoid layers"
+            ax.text(0.5, 0.5, missing, ha="center", va="center", transform=ax.transAxes)
     fig.tight_layout()
     if path is not None:
         fig.savefig(path)

@@ -74,8 +74,9 @@ class Module:
     def path(self) -> str:
         """Where this module sits, e.g. 'MLP.layers[1].neurons[3]'.
 
-        Values computed inside the module carry it as ``value.scope``, and so
-        do its parameters; graph drawings use it to collapse a neuron, a
+        Values computed inside the module carry it as ``value.scope``; its
+        parameters carry it followed by their own name (``...neurons[3].w[1]``).
+        Graph drawings use it to collapse a neuron, a
         layer or a whole model into one box.
         """
         return self._path or type(self).__name__
@@ -87,8 +88,11 @@ class Module:
         ``net.name_modules('Net')``) after putting modules inside your own.
         """
         self._path = prefix if prefix is not None else type(self).__name__
-        for p in self.parameters():  # deeper modules re-tag their own below
-            p._scope = self._path
+        # A parameter's scope is its full path, e.g. 'MLP.layers[0].neurons[3].w[1]':
+        # drawings label it with that, and group it with its module (the path
+        # without the last part). Deeper modules re-tag their own below.
+        for name, p in self.named_parameters():
+            p._scope = f"{self._path}.{name}"
         for name, child in self.named_children():
             child.name_modules(f"{self._path}.{name}")
 

@@ -31,6 +31,7 @@ def clip_grad_norm_(
     max_norm: float,
     norm_type: float = 2.0,
     error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
 ) -> float:
     """Scale the gradients of ``parameters`` in place so that their norm is at most ``max_norm``.
 
@@ -40,7 +41,8 @@ def clip_grad_norm_(
     before clipping, as a float (torch returns a 0-dim tensor). If the norm
     is nan or infinite the gradients are scaled by a nan or zero factor, as
     in torch, unless ``error_if_nonfinite=True``, which raises RuntimeError
-    and leaves them unchanged.
+    and leaves them unchanged. ``foreach`` is accepted for torch's signature
+    and changes nothing: there is one implementation here.
     """
     params = [parameters] if isinstance(parameters, Value) else list(parameters)
     for i, p in enumerate(params):
@@ -52,6 +54,8 @@ def clip_grad_norm_(
     max_norm = check_real(max_norm, "max_norm", who="clip_grad_norm_")
     norm_type = check_real(norm_type, "norm_type", who="clip_grad_norm_")
     check_flag(error_if_nonfinite, "error_if_nonfinite", who="clip_grad_norm_")
+    if foreach is not None:
+        check_flag(foreach, "foreach", who="clip_grad_norm_")
     if not params:
         return 0.0
     total = grad_norm([p.grad for p in params], norm_type)

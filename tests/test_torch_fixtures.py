@@ -23,6 +23,7 @@ TESTS = Path(__file__).resolve().parent
 LIVE_TORCH_TESTS: dict[str, str | None] = {
     "engine/core/test_rules.py": "rules",
     "engine/core/test_properties.py": "programs",
+    "engine/core/test_higher_order.py": "higher_order",
     "nn/test_losses.py": "losses",
     "nn/test_optim.py": "optim",
     "nn/test_clip.py": "clip",

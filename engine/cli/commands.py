@@ -142,7 +142,10 @@ def _build_parser() -> _Parser:
         help=f"the drawing; its suffix picks the format: {', '.join(FORMATS)}",
     )
     draw.add_argument(
-        "--rankdir", choices=("LR", "TB", "RL", "BT"), default="LR", help="direction of flow"
+        "--rankdir",
+        choices=("auto", "LR", "TB", "RL", "BT"),
+        default="auto",
+        help="direction of flow (auto: left to right unless that makes a long strip)",
     )
     draw.add_argument(
         "--no-grad", action="store_true", help="do not backpropagate; show values only"

@@ -14,7 +14,7 @@ from collections import Counter
 from engine.compiler.formulas import literal
 from engine.compiler.plan import Plan
 from engine.core.value import CONSTANT, Value
-from engine.teach.source import _usable as usable_name
+from engine.teach.names import _is_identifier as usable_name
 
 # Names the generated function uses for itself; a value's name must differ.
 _OWN_NAME = re.compile(

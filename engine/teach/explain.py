@@ -30,8 +30,8 @@ most ``max_paths`` of them), and a graph of more than ``max_nodes`` values
 the text lists every value on the way, so a larger graph makes an
 explanation too long to read.
 
-Names are those of :func:`engine.teach.source.variable_names`: a value's label,
-or ``v<k>`` for values without a usable one (the explanation says which
+Names are those of :func:`engine.teach.names.names`: a value's label,
+or a short generated one like ``mul3`` (the explanation says which
 value that is). Nothing here reads or writes ``.grad``, except to say
 whether ``wrt.grad`` currently agrees.
 """
@@ -49,6 +49,7 @@ from engine.core.codegen import HELPERS
 from engine.core.grad import grad
 from engine.core.graph import GraphTooLargeError, refuse_larger_than, values_in_order
 from engine.core.value import CONSTANT, Value
+from engine.teach.names import names as display_names
 from engine.teach.paths import (
     Count,
     Edge,
@@ -66,7 +67,6 @@ from engine.teach.source import (
     edge_names,
     number_node,
     short_forward_text,
-    variable_names,
 )
 
 __all__ = ["DEFAULT_MAX_NODES", "Explanation", "GraphTooLargeError", "explain"]
@@ -359,7 +359,7 @@ def explain(
     if not any(v is wrt for v in order):
         return _unrelated(root, wrt, total, fmt)
 
-    graph = _Graph(root, wrt, variable_names(root), fmt)
+    graph = _Graph(root, wrt, display_names(root), fmt)
     counts = path_counts(order, wrt)
     n_paths = counts[root]
     on_path = [v for v in order if counts[v]]
@@ -387,7 +387,7 @@ def explain(
 
 
 def _unrelated(root: Value, wrt: Value, total: float, fmt: Any) -> Explanation:
-    out = variable_names(root)[root]
+    out = display_names(root)[root]
     name = wrt.label or "wrt"
     lines = [
         f"{out} does not depend on {name}: no path leads from {name} to {out} "

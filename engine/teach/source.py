@@ -29,16 +29,15 @@ numbers.
 from __future__ import annotations
 
 import ast
-import keyword
 import math
-import re
-import unicodedata
 from collections import Counter
 from typing import Any
 
 from engine.core.codegen import HELPERS
 from engine.core.graph import refuse_larger_than, topological_order, values_in_order
 from engine.core.value import CONSTANT, Value
+from engine.teach.names import identifier_names
+from engine.teach.names import names as display_names
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -57,36 +56,15 @@ __all__ = [
 # --- the values of a graph and their names ----------------------------------------------
 
 
-# Names the generated source needs for itself, besides Python's keywords.
-_RESERVED = {*HELPERS, "float", "engine"}
-_GENERATED = re.compile(r"v\d+")
-
-
-def _usable(label: str) -> bool:
-    return (
-        label.isidentifier()
-        and unicodedata.normalize("NFKC", label) == label  # Python folds identifiers
-        and not keyword.iskeyword(label)
-        and label not in _RESERVED
-        and not label.startswith(("grad_", "__"))
-        and not _GENERATED.fullmatch(label)
-    )
-
-
 def variable_names(root: Value) -> dict[Value, str]:
-    """A Python name for every value of the graph.
+    """A Python name for every value of the graph, for generated code.
 
-    A value's label when it is a valid identifier that no other value of
-    the graph carries (and that the generated code does not need itself);
-    otherwise ``v<k>``, where ``k`` is the value's position in
-    :func:`values_in_order`. Gradients are called ``grad_<name>``.
+    The names of :func:`engine.teach.names.names` (the ones drawings,
+    ``explain`` and the step page show), made into distinct identifiers
+    where they are not already: ``layers[0].neurons[3].w[1]`` becomes
+    ``layers_0_neurons_3_w_1``. Gradients are called ``grad_<name>``.
     """
-    order = values_in_order(root)
-    counts = Counter(v.label for v in order)
-    return {
-        v: v.label if _usable(v.label) and counts[v.label] == 1 else f"v{k}"
-        for k, v in enumerate(order)
-    }
+    return identifier_names(display_names(root), reserved=(*HELPERS, "float", "engine"))
 
 
 # --- which formula applies to which edge --------------------------------------------------
@@ -309,6 +287,7 @@ def backward_source(root: Value, *, max_nodes: int | None = DEFAULT_MAX_NODES) -
         "writes a few lines per value, too many to read; show a smaller part",
     )
     names = variable_names(root)
+    shown = display_names(root)
     out = names[root]
 
     steps: list[str] = []
@@ -333,8 +312,8 @@ def backward_source(root: Value, *, max_nodes: int | None = DEFAULT_MAX_NODES) -
     for value in order:
         how = forward_text(value, names)
         note = "" if value.is_leaf and not _is_constant(value) else f"  # {how}"
-        if value.label and names[value] != value.label:
-            note = f"{note or '  #'} (label {value.label!r})"
+        if shown[value] != names[value]:
+            note = f"{note or '  #'} ({shown[value]})"
         lines.append(f"{names[value]} = {_number(value.data)}{note}")
     lines += ["", f"# every gradient starts at 0; the output's is the seed, d{out}/d{out} = 1"]
     lines += [f"grad_{names[v]} = {'1.0' if v is root else '0.0'}" for v in order]

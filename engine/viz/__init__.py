@@ -4,6 +4,8 @@
   and grad on every value, collapsed views and gradient colours;
 * :mod:`~engine.viz.views`: how values fold into neuron, layer and module
   boxes, and the gradient colour scale;
+* :mod:`~engine.viz.explore`: ``explore(root, path)``, an HTML page to
+  open and fold groups by clicking, with hover details and search;
 * :mod:`~engine.viz.steps`: ``backward_steps(root, path)``, the backward
   pass as a flip-book page.
 
@@ -15,18 +17,23 @@ from engine.viz.dot import (
     DEFAULT_MAX_NODES,
     GraphTooLargeError,
     GraphvizNotFoundError,
+    RenderError,
     draw_dot,
     view_sizes,
 )
+from engine.viz.explore import Explorer, explore
 from engine.viz.steps import BackwardSteps, backward_steps
 
 __all__ = [
     "COLLAPSE_CHOICES",
     "DEFAULT_MAX_NODES",
     "BackwardSteps",
+    "Explorer",
     "GraphTooLargeError",
     "GraphvizNotFoundError",
+    "RenderError",
     "backward_steps",
     "draw_dot",
+    "explore",
     "view_sizes",
 ]

@@ -75,10 +75,22 @@ import functools
 import html
 import itertools
 import math
+import os
 from typing import TYPE_CHECKING, Any
 
 from engine.core.graph import GraphTooLargeError, values_in_order
 from engine.core.value import CONSTANT, Value
+from engine.teach.names import name_values
+from engine.viz.cut import (
+    READABLE_SHARE,
+    Layout,
+    choose_open,
+    cut_at_depth,
+    layout,
+    top_box_count,
+)
+from engine.viz.fold import Tree, fold
+from engine.viz.render import DOT_TIMEOUT, RenderError, add_layout, pick_rankdir, run_dot
 from engine.viz.views import (
     COLLAPSE_CHOICES,
     LEVELS,
@@ -101,6 +113,7 @@ __all__ = [
     "DEFAULT_MAX_NODES",
     "GraphTooLargeError",
     "GraphvizNotFoundError",
+    "RenderError",
     "draw_dot",
     "view_sizes",
 ]
@@ -110,7 +123,13 @@ __all__ = [
 # collapse='auto' fits the view into.
 DEFAULT_MAX_NODES = 150
 
-_RANKDIRS = ("LR", "TB", "RL", "BT")
+# More boxes than this, or more arrows than DOT_EDGE_LIMIT, take Graphviz
+# more than a few seconds (measured in benchmarks/bench_render.py), so an
+# explicit collapse= or max_nodes= asking for more is refused with advice.
+DOT_BOX_LIMIT = 400
+DOT_EDGE_LIMIT = 1600
+
+_RANKDIRS = ("auto", "LR", "TB", "RL", "BT")
 TIMES = "\u00d7"  # the multiplication sign, written before k on a merged edge
 _COLOR_BY = ("kind", "grad")
 
@@ -183,7 +202,7 @@ _LEGEND: tuple[tuple[str, str], ...] = (
 def draw_dot(
     root: Value,
     format: str = "svg",  # noqa: A002 - the name graphviz and micrograd use
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     show_grad: bool = True,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     title: str | None = None,
@@ -192,6 +211,7 @@ def draw_dot(
     legend: bool = True,
     collapse: str = "auto",
     color_by: str = "kind",
+    focus: Value | str | None = None,
 ) -> graphviz.Digraph:
     """Draw the graph that computed ``root`` and return a ``graphviz.Digraph``.
 
@@ -249,14 +269,36 @@ def draw_dot(
     if color_by not in _COLOR_BY:
         raise ValueError(f"color_by must be one of {', '.join(_COLOR_BY)}, got {color_by!r}")
 
-    # Count first: refusing a huge graph must be quick and must not need graphviz.
+    # Plan first: refusing a request must be quick and must not need graphviz.
     order = values_in_order(root)
+    names = name_values(order)
+    if focus is not None:
+        root = _focus_value(root, focus, names)
+        order = values_in_order(root)
     index = {value: i for i, value in enumerate(order)}
-    view = choose_view(order, index, root, collapse, max_nodes)
-    if view is None:
-        assert max_nodes is not None
-        raise GraphTooLargeError(too_large_message(order, index, collapse, max_nodes))
-    level, keys = view.level, view.keys
+    folded: Layout | None = None
+    view: View | None = None
+    if collapse == "auto" and max_nodes is not None:
+        folded = plan_auto(fold(order, index), max_nodes, index[root])
+        level, boxes, arrows = "auto", folded.box_count, len(folded.edges)
+    else:
+        # max_nodes=None: no limit, every value drawn (unless a view is named)
+        level = "none" if collapse == "auto" else collapse
+        view = choose_view(order, index, root, level, max_nodes)
+        if view is None:
+            assert max_nodes is not None
+            message = too_large_message(order, index, collapse, max_nodes)
+            raise GraphTooLargeError(f"{message} {_auto_advice(order, index, root)}")
+        level, boxes, arrows = view.level, drawn_count(view.keys), len(view.edges)
+    if max_nodes is not None and (boxes > DOT_BOX_LIMIT or arrows > DOT_EDGE_LIMIT):
+        raise GraphTooLargeError(
+            f"this view draws {boxes} boxes and {arrows} arrows, more than Graphviz lays "
+            f"out in a few seconds (about {DOT_BOX_LIMIT} boxes or {DOT_EDGE_LIMIT} arrows). "
+            f"{_auto_advice(order, index, root)} Pass max_nodes=None to get the DOT text "
+            "anyway (rendering it is stopped after graph.timeout seconds)."
+        )
+    if rankdir == "auto":
+        rankdir = pick_rankdir(folded) if folded is not None else "LR"
 
     graphviz_module = _import_graphviz()
     nohtml = graphviz_module.nohtml  # so a label like "<x>" is not read as HTML
@@ -272,21 +314,66 @@ def draw_dot(
         edge_attr={"arrowsize": "0.7"},
     )
     graph.collapse = level
-
-    scale = _grad_scale(view, order) if color_by == "grad" else None
     # In LR/RL layouts a record's top-level fields stack vertically; the
     # outer braces turn the box so label | data | grad read as one row.
     sideways = rankdir in ("LR", "RL")
-    kinds_drawn: set[str] = set()
 
+    if folded is not None:
+        scale = _folded_scale(folded) if color_by == "grad" else None
+
+        def value_fill(value: Value, kind: str) -> dict[str, str]:
+            return _filled(kind, None if scale is None else scale.colour(value.grad))
+
+        def group_fill(g: int, kind: str) -> dict[str, str]:
+            return _filled(
+                kind, None if scale is None else scale.colour(_group_magnitude(folded, g))
+            )
+
+        def numbers(value: Value) -> str:
+            text = f"data {_number(value.data, precision)}"
+            return f"{text} grad {_number(value.grad, precision)}" if show_grad else text
+
+        def node_label(value: Value, name: str) -> str:
+            return _value_label(value, name, show_grad, precision, sideways)
+
+        kinds_drawn = add_layout(
+            graph, folded, names, root, node_label, group_fill, value_fill,
+            _STYLES["op"], nohtml, numbers,
+        )  # fmt: skip
+    else:
+        assert view is not None
+        scale = _grad_scale(view, order) if color_by == "grad" else None
+        kinds_drawn = _add_level_view(
+            graph, view, order, names, root, scale, nohtml, show_grad, precision, sideways
+        )
+
+    if legend:
+        _add_legend(graph, kinds_drawn, nohtml, level, scale)
+    return graph
+
+
+def _add_level_view(
+    graph: Any,
+    view: View,
+    order: list[Value],
+    names: dict[Value, str],
+    root: Value,
+    scale: GradScale | None,
+    nohtml: Any,
+    show_grad: bool,
+    precision: int,
+    sideways: bool,
+) -> set[str]:
+    """Boxes and arrows of a view collapsed by neuron, layer or module (or not at all)."""
+    kinds_drawn: set[str] = set()
     # Nodes in traversal order (a group where its first value is), then the
     # edges; ``order`` lists parents before children.
     groups = view.groups
-    for i, (value, key) in enumerate(zip(order, keys)):
+    for i, (value, key) in enumerate(zip(order, view.keys)):
         if key is None:
             kind = _kind(value, root)
             kinds_drawn.add(kind)
-            label = _value_label(value, show_grad, precision, sideways)
+            label = _value_label(value, names[value], show_grad, precision, sideways)
             style = _filled(kind, None if scale is None else scale.colour(value.grad))
             graph.node(f"v{i}", label=nohtml(label), **style)
             if value._prev:
@@ -303,10 +390,62 @@ def draw_dot(
             graph.node(group.node, label=nohtml(label), **style)
     for edge in view.edges:
         graph.edge(edge.src, edge.dst, **_edge_style(edge))
+    return kinds_drawn
 
-    if legend:
-        _add_legend(graph, kinds_drawn, nohtml, level, scale)
-    return graph
+
+def plan_auto(tree: Tree, max_nodes: int, root: int) -> Layout:
+    """The folded drawing with the most detail that fits ``max_nodes`` boxes.
+
+    A graph small enough to read whole is drawn whole, every group open.
+    """
+    if len(tree.order) <= max(int(max_nodes * READABLE_SHARE), min(max_nodes, 40)):
+        return layout(tree, set(range(len(tree.groups))), root)
+    if top_box_count(tree) > max_nodes:
+        return cut_at_depth(layout(tree, set(), root), max_nodes)
+    return choose_open(tree, max_nodes, root)
+
+
+def _auto_advice(order: list[Value], index: dict[Value, int], root: Value) -> str:
+    auto = plan_auto(fold(order, index), DEFAULT_MAX_NODES, index[root])
+    return (
+        f"The default view, draw_dot(root) (collapse='auto', max_nodes={DEFAULT_MAX_NODES}), "
+        f"draws this graph as {auto.box_count} boxes, folding what repeats."
+    )
+
+
+def _focus_value(root: Value, focus: Value | str, names: dict[Value, str]) -> Value:
+    """The value ``focus`` names (a Value of the graph, or its name)."""
+    if isinstance(focus, Value):
+        if focus not in names:
+            raise ValueError("focus= must be a value of root's graph (root depends on it)")
+        return focus
+    if not isinstance(focus, str):
+        raise TypeError(f"focus= takes a Value or a name (str), got {type(focus).__name__}")
+    for value, name in names.items():
+        if name == focus:
+            return value
+    near = sorted(n for n in names.values() if n.startswith(focus.rstrip("0123456789")))[:5]
+    hint = f" Names like it: {', '.join(near)}." if near else ""
+    raise ValueError(f"no value of this graph is named {focus!r}.{hint}")
+
+
+def _folded_scale(view: Layout) -> GradScale:
+    order = view.tree.order
+    drawn = [abs(order[i].grad) for i in view.values]
+    drawn += [_group_magnitude(view, g) for g in view.groups]
+    return GradScale(drawn)
+
+
+def _group_magnitude(view: Layout, g: int) -> float:
+    """What a folded group is coloured by: its outputs' largest |grad|."""
+    order = view.tree.order
+    largest = 0.0
+    for j in view.outputs.get(g, ()):
+        m = abs(order[j].grad)
+        if math.isnan(m) or math.isnan(largest):
+            return math.nan
+        largest = max(largest, m)
+    return largest
 
 
 def view_sizes(root: Value) -> dict[str, int]:
@@ -372,10 +511,8 @@ def _number(x: float, precision: int) -> str:
     return f"{x:.{precision}g}"
 
 
-def _value_label(value: Value, show_grad: bool, precision: int, sideways: bool) -> str:
-    fields = []
-    if value.label:
-        fields.append(_escape_record(str(value.label)))
+def _value_label(value: Value, name: str, show_grad: bool, precision: int, sideways: bool) -> str:
+    fields = [_escape_record(name)]
     fields.append(f"data {_number(value.data, precision)}")
     if show_grad:
         fields.append(f"grad {_number(value.grad, precision)}")
@@ -517,19 +654,70 @@ def _digraph_class() -> type[Any]:
     class Digraph(graphviz.Digraph):  # type: ignore[misc]
         """A graphviz.Digraph whose rendering explains how to install Graphviz."""
 
-        collapse = "none"  # the view draw_dot drew: none, neuron, layer or module
+        collapse = "none"  # the view draw_dot drew: auto, none, neuron, layer or module
+        timeout: float | None = DOT_TIMEOUT  # seconds dot may run; None: no limit
 
-        def pipe(self, *args: Any, **kwargs: Any) -> Any:
+        def pipe(
+            self,
+            format: str | None = None,  # noqa: A002 - graphviz's own name
+            *args: Any,
+            encoding: str | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            """The rendered drawing, from ``dot`` run with a time limit of ``self.timeout``."""
+            program = kwargs.get("engine") or self.engine
+            if args or set(kwargs) - {"engine", "quiet"}:
+                # renderer/formatter options: graphviz's own pipe (no time limit)
+                try:
+                    return super().pipe(format, *args, encoding=encoding, **kwargs)
+                except graphviz.ExecutableNotFound as exc:
+                    raise GraphvizNotFoundError(str(exc)) from exc
             try:
-                return super().pipe(*args, **kwargs)
-            except graphviz.ExecutableNotFound as exc:
-                raise GraphvizNotFoundError(str(exc)) from exc
+                data = run_dot(self.source, format or self.format, self.timeout, program)
+            except FileNotFoundError as exc:
+                missing = graphviz.ExecutableNotFound([program])
+                missing.__cause__ = exc
+                raise GraphvizNotFoundError(str(missing)) from missing
+            return data.decode(encoding) if encoding is not None else data
 
-        def render(self, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return super().render(*args, **kwargs)
-            except graphviz.ExecutableNotFound as exc:
-                raise GraphvizNotFoundError(str(exc)) from exc
+        def render(
+            self,
+            filename: Any = None,
+            directory: Any = None,
+            view: bool = False,
+            cleanup: bool = False,
+            format: str | None = None,  # noqa: A002 - graphviz's own name
+            *args: Any,
+            outfile: Any = None,
+            **kwargs: Any,
+        ) -> Any:
+            """Save the DOT text and write the rendered file next to it (or to ``outfile``)."""
+            if view or args or kwargs:
+                try:
+                    return super().render(
+                        filename, *args, directory=directory, view=view, cleanup=cleanup,
+                        format=format, outfile=outfile, **kwargs,
+                    )  # fmt: skip
+                except graphviz.ExecutableNotFound as exc:
+                    raise GraphvizNotFoundError(str(exc)) from exc
+            fmt = format or self.format
+            if outfile is not None:
+                target = os.fspath(outfile)
+                fmt = format or os.path.splitext(target)[1].lstrip(".") or self.format
+                source_path = (
+                    self.save(os.path.splitext(target)[0] + ".gv")
+                    if filename is None
+                    else self.save(filename, directory)
+                )
+            else:
+                source_path = self.save(filename, directory=directory)
+                target = f"{source_path}.{fmt}"
+            data = self.pipe(fmt)
+            with open(target, "wb") as file:
+                file.write(data)
+            if cleanup:
+                os.remove(source_path)
+            return target
 
         def _repr_mimebundle_(self, *args: Any, **kwargs: Any) -> Any:
             try:

@@ -46,8 +46,9 @@ from typing import Any
 
 from engine.core.graph import values_in_order
 from engine.core.value import Value
+from engine.teach.names import names as display_names
 from engine.teach.replay import PassStep, replay_backward
-from engine.teach.source import edge_name, forward_text, variable_names
+from engine.teach.source import edge_name, forward_text
 from engine.viz.dot import (
     _STYLES,
     GraphTooLargeError,
@@ -131,7 +132,7 @@ class BackwardSteps:
                 f"model, a single example), or pass max_nodes={len(self.order)} "
                 "(or None) to draw it regardless."
             )
-        self.names = variable_names(root)
+        self.names = display_names(root)
         self.precision = precision
         self.rankdir = rankdir
         self.title = title if title is not None else f"The backward pass of {self.names[root]}"

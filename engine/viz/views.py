@@ -102,6 +102,11 @@ def group_key(scope: str | None, level: str) -> str | None:
     raise ValueError(f"unknown level {level!r}; choose one of {', '.join(LEVELS)}")
 
 
+def parameter_module(scope: str) -> str:
+    """The module of a parameter: 'Net.layers[0].neurons[2].w[1]' -> '...neurons[2]'."""
+    return scope.rpartition(".")[0] or scope
+
+
 def assign_keys(order: Sequence[Value], index: dict[Value, int], level: str) -> list[str | None]:
     """The group key of every value in ``order`` (None: drawn on its own)."""
     if level == "none":
@@ -113,6 +118,8 @@ def assign_keys(order: Sequence[Value], index: dict[Value, int], level: str) -> 
         if scope is None:
             keys.append(None)
             continue
+        if not value._prev:  # a parameter: its scope ends in its own name
+            scope = parameter_module(scope)
         if scope not in cache:
             cache[scope] = group_key(scope, level)
         keys.append(cache[scope])

@@ -77,6 +77,7 @@ def test_the_names_and_a_single_value() -> None:
     assert clip_grad_norm_(v, 2.0) == 4.0
     assert v.grad == pytest.approx(-2.0 * 4.0 / (4.0 + 1e-6))
     assert clip_grad_norm_([], 1.0) == 0.0
+    assert clip_grad_norm_([_with_grad(3.0)], 10.0, foreach=True) == 3.0  # torch's keyword
 
 
 def test_bad_arguments_are_named() -> None:

@@ -19,7 +19,7 @@ import engine
 import nn
 from engine import Value
 from nn import MLP, Layer, LiveView, Residual, Sequential, fit
-from nn._film import dense_spec, sample_loss_name
+from nn._film import dense_spec, graph_template, sample_loss_name
 from nn.losses import hinge_loss
 from nn.optim import SGD
 
@@ -270,6 +270,64 @@ def test_the_page_shows_any_samples_graph_with_the_engines_numbers(film: dict[st
     assert float(data["loss"]) == pytest.approx(loss.data, rel=1e-3)
 
 
+@pytest.mark.parametrize(
+    ("make_model", "loss", "make_labels"),
+    [
+        (
+            lambda: Sequential(
+                Layer(2, 3, activation="tanh"),
+                Residual(Layer(3, 3, activation="tanh")),
+                Layer(3, 3, activation="linear"),
+            ),
+            "cross_entropy",
+            lambda X: [0 if x[0] < -0.3 else 1 if x[0] < 0.8 else 2 for x in X],
+        ),
+        (
+            lambda: MLP(2, [5, 1], activation="sigmoid"),
+            "bce_with_logits",
+            lambda X: [1 if x[1] > 0.2 else 0 for x in X],
+        ),
+    ],
+)
+def test_the_pages_backward_pass_matches_the_engine_for_other_blocks_and_losses(
+    tmp_path: Path, make_model: Any, loss: str, make_labels: Any
+) -> None:
+    X, _ = nn.make_moons(30, noise=0.1, seed=4)
+    y = make_labels(X)
+    random.seed(5)
+    model = make_model()
+    view = LiveView(tmp_path / "film.html")
+    fit(
+        model,
+        X,
+        y,
+        loss=loss,
+        optimizer=SGD(model.parameters(), lr=0.3),
+        epochs=4,
+        batch_size=10,
+        seed=0,
+        callbacks=[view],
+        verbose=False,
+    )
+    frame, sample = 3, 11
+    assert view.written is not None
+    dom = chromium(view.written.as_uri() + f"#frame={frame}&sample={sample}", "--dump-dom")
+    assert body_data(dom)["graph-sample"] == str(sample)
+    for p, w in zip(model.parameters(), view.frames[frame]["w"]):
+        p.data = w
+        p.grad = 123.0  # left over from elsewhere: the template must neither use nor lose it
+    template = graph_template(model, dense_spec(model), X[sample], y[sample], loss)
+    expected = graph_numbers(template["svg"])
+    assert {p.grad for p in model.parameters()} == {123.0}
+    shown = graph_numbers(dom[dom.index('id="graph"') :])
+    assert set(shown) == set(expected)
+    assert len(expected) >= 5
+    for node, numbers in expected.items():
+        assert shown[node].keys() == numbers.keys(), node
+        for name, value in numbers.items():
+            assert shown[node][name] == pytest.approx(value, rel=2e-3, abs=1e-9), (node, name)
+
+
 def test_the_slider_changes_the_frame_and_a_click_shows_that_points_graph(
     film: dict[str, Any],
 ) -> None:
@@ -295,3 +353,69 @@ def test_the_page_renders(film: dict[str, Any], tmp_path: Path) -> None:
     region = image[90:380, 15:320, :3].reshape(-1, 3)
     colours = {tuple(round(float(c) * 20) for c in px) for px in region[::7]}
     assert len(colours) > 30
+
+
+def test_a_model_the_page_cannot_rerun_still_gets_curves_and_a_graph(tmp_path: Path) -> None:
+    class Scaled(nn.Module):
+        """A model the page cannot rerun: a layer followed by a learnt scale."""
+
+        def __init__(self) -> None:
+            self.layer = Layer(2, 1, activation="linear")
+            self.scale = Value(1.0)
+            self.name_modules()
+
+        def __call__(self, x: Any) -> Any:
+            out = self.layer(x)
+            assert isinstance(out, Value)
+            return out * self.scale
+
+        def parameters(self) -> list[Value]:
+            return [*self.layer.parameters(), self.scale]
+
+    model = Scaled()
+    view = LiveView(tmp_path / "custom.html")
+    X, labels = nn.make_moons(20, noise=0.1, seed=1)
+    fit(
+        model,
+        X,
+        [2 * t - 1 for t in labels],
+        loss="hinge",
+        optimizer=SGD(model.parameters(), lr=0.1),
+        epochs=2,
+        callbacks=[view],
+        verbose=False,
+    )
+    payload = view.payload()
+    assert payload["spec"] is None
+    assert not payload["two_d"]
+    assert any("not made of nn.Layer" in note for note in payload["notes"])
+    assert any("sample 0 after the last epoch" in note for note in payload["notes"])
+    assert "w" not in view.frames[-1]
+    assert "grad_rms/layer" in view.frames[-1]["logs"]  # its Layer is still measured
+    assert (tmp_path / "custom.html").stat().st_size > 10_000
+
+
+def test_outside_jupyter_without_a_path_the_film_goes_to_the_default_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    X, labels = nn.make_moons(16, noise=0.1, seed=1)
+    model = MLP(2, [3, 1])
+    view = LiveView()
+    fit(
+        model,
+        X,
+        [2 * t - 1 for t in labels],
+        loss="hinge",
+        optimizer=SGD(model.parameters(), lr=0.1),
+        epochs=1,
+        callbacks=[view],
+    )
+    assert view.written == Path(nn.live.DEFAULT_PATH)
+    assert (tmp_path / "training_film.html").is_file()
+    assert (
+        "LiveView: wrote the training film (2 frames) to training_film.html"
+        in capsys.readouterr().out
+    )
+    with pytest.raises(TypeError, match="path must be a file name"):
+        LiveView(3)  # type: ignore[arg-type]

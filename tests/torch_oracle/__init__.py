@@ -5,8 +5,9 @@ input the oracle tests use and writes one JSON file per area next to this
 module: ``rules.json`` (each derivative rule), ``programs.json`` (random
 graphs, to third order), ``losses.json``, ``optim.json`` (trajectories,
 state buffers, scheduler rates, defaults, error messages), ``clip.json``
-(gradient clipping), ``init.json`` and ``nn.json`` (MLPs forward and
-backward).
+(gradient clipping), ``init.json``, ``nn.json`` (MLPs forward and
+backward) and ``higher_order.json`` (derivatives to third order where one
+is infinite, and powers at a zero or nan base).
 
 Each file holds the inputs as well as torch's outputs, so a recorded test
 needs nothing but the file and chainrule. Floats are written by ``repr``,
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("rules", "programs", "losses", "optim", "clip", "init", "nn")
+SECTIONS = ("rules", "programs", "losses", "optim", "clip", "init", "nn", "higher_order")
 
 
 def path(section: str) -> Path:

@@ -1,7 +1,9 @@
 """The inputs of the torch oracle checks: plain data from seeded streams.
 
 Both the recorder (with torch) and the recorded tests (without it) read
-these; the live tests use the same configurations.
+these; the live tests use the same configurations. One section per area,
+in one module (longer than most) so that every input torch is asked about
+is found in one place.
 """
 
 from __future__ import annotations
@@ -403,3 +405,24 @@ def mlp_batch(nin: int, nout: int) -> tuple[list[list[float]], list[list[float]]
     xs = [[rng.uniform(-2, 2) for _ in range(nin)] for _ in range(6)]
     targets = [[rng.uniform(-1, 1) for _ in range(nout)] for _ in range(6)]
     return xs, targets
+
+
+# --- higher orders where a derivative is infinite -----------------------------------------
+
+HIGHER_ORDERS = 3
+# (name, function on a Value or a float64 tensor, point): the function and its
+# first HIGHER_ORDERS derivatives there, each derivative built as a graph.
+HIGHER_ORDER_CASES: list[tuple[str, Callable[[Any], Any], float]] = [
+    ("sqrt(x)", lambda x: x.sqrt(), 0.0),
+    ("x ** 0.5", lambda x: x**0.5, 0.0),
+    ("x ** 1e-300", lambda x: x**1e-300, 0.0),
+    ("x ** 1.5", lambda x: x**1.5, 0.0),
+    ("x ** 2.5", lambda x: x**2.5, 0.0),
+    ("sqrt(x) * x", lambda x: x.sqrt() * x, 0.0),
+    ("sqrt(x * x)", lambda x: (x * x).sqrt(), 0.0),
+    ("1 / sqrt(x + 1)", lambda x: 1.0 / (x + 1.0).sqrt(), 0.0),
+    ("sqrt(x) at 0.5", lambda x: x.sqrt(), 0.5),
+]
+VALUE_EXPONENT_POINT = (0.0, 0.5)  # x ** k with k a Value too, at (x, k)
+ZERO_BASE_POINTS = (0.5, 0.0)  # 0 ** x at x
+NAN_BASE_POINT = (math.nan, 0.0)  # a ** b at (a, b)

@@ -7,6 +7,9 @@ Needs torch (the test machines' pinned CPU build; see pyproject.toml).
 Every tensor is a float64 CPU tensor and torch runs on one thread, so the
 answers are repeatable. Nothing here imports chainrule except for names
 of things to test (the rule table's op names, nn.init's nonlinearities).
+
+It is one module, longer than most, on purpose: one recorder method per
+section, side by side, so that every area is recorded the same way.
 """
 
 from __future__ import annotations
@@ -392,6 +395,42 @@ class _Recorder:
                 for activation in inputs.MLP_ACTIVATIONS
                 for nin, nouts in inputs.MLP_SHAPES
             ]
+        }
+
+    # --- higher orders where a derivative is infinite -------------------------------------
+
+    def higher_order(self) -> dict[str, Any]:
+        orders = []
+        for name, f, point in inputs.HIGHER_ORDER_CASES:
+            x = self.t64(point, requires_grad=True)
+            d = f(x)
+            found = [d.item()]
+            for _ in range(inputs.HIGHER_ORDERS):
+                (d,) = self.grads(d, [x], create_graph=True)
+                found.append(d.item())
+            orders.append({"name": name, "point": point, "derivatives": found})
+        x, k = (self.t64(v, requires_grad=True) for v in inputs.VALUE_EXPONENT_POINT)
+        first = self.grads(x**k, [x, k], create_graph=True)
+        value_exponent = {
+            "point": list(inputs.VALUE_EXPONENT_POINT),
+            "first": [g.item() for g in first],
+            "second": [g.item() for g in self.grads(first[0], [x, k])],
+        }
+        zero_base = []
+        for point in inputs.ZERO_BASE_POINTS:
+            x = self.t64(point, requires_grad=True)
+            (g,) = self.grads(0.0**x, [x])
+            zero_base.append({"point": point, "first": g.item()})
+        a, b = (self.t64(v, requires_grad=True) for v in inputs.NAN_BASE_POINT)
+        nan_base = {
+            "point": list(inputs.NAN_BASE_POINT),
+            "grads": [g.item() for g in self.grads(a**b, [a, b])],
+        }
+        return {
+            "orders": orders,
+            "value_exponent": value_exponent,
+            "zero_base": zero_base,
+            "nan_base": nan_base,
         }
 
 

@@ -4,6 +4,10 @@
 the op itself is fine but its derivative is infinite (sqrt at 0, x ** 0.5
 at 0), the graph holds inf and can be differentiated again, as PyTorch
 does; the user's own ``1 / 0`` still raises.
+
+The inputs live in :mod:`tests.torch_oracle.cases`; the tests here that ask
+torch run when it is installed, and ``test_torch_recorded.py`` checks the
+same inputs against torch's recorded answers without it.
 """
 
 from __future__ import annotations
@@ -16,22 +20,17 @@ import pytest
 import engine
 from engine import DomainError, Value, grad
 from tests.oracle import require_torch, tensor, torch_grad
+from tests.torch_oracle.cases import (
+    HIGHER_ORDER_CASES,
+    HIGHER_ORDERS,
+    NAN_BASE_POINT,
+    VALUE_EXPONENT_POINT,
+    ZERO_BASE_POINTS,
+)
 
-INF, NAN = math.inf, math.nan
-ORDERS = 3
-
-# (name, function on a Value or a tensor, point)
-CASES: list[tuple[str, Callable[..., object], float]] = [
-    ("sqrt(x)", lambda x: x.sqrt(), 0.0),
-    ("x ** 0.5", lambda x: x**0.5, 0.0),
-    ("x ** 1e-300", lambda x: x**1e-300, 0.0),
-    ("x ** 1.5", lambda x: x**1.5, 0.0),
-    ("x ** 2.5", lambda x: x**2.5, 0.0),
-    ("sqrt(x) * x", lambda x: x.sqrt() * x, 0.0),
-    ("sqrt(x * x)", lambda x: (x * x).sqrt(), 0.0),
-    ("1 / sqrt(x + 1)", lambda x: 1.0 / (x + 1.0).sqrt(), 0.0),
-    ("sqrt(x) at 0.5", lambda x: x.sqrt(), 0.5),
-]
+INF = math.inf
+ORDERS = HIGHER_ORDERS
+CASES = HIGHER_ORDER_CASES
 
 
 def ours(f: Callable[..., object], point: float) -> list[float]:
@@ -96,17 +95,17 @@ def test_sqrt_at_zero_is_inf_then_minus_inf() -> None:
 
 def test_a_power_of_a_value_exponent_at_zero() -> None:
     require_torch()
-    x, k = Value(0.0), Value(0.5)
+    x, k = (Value(v) for v in VALUE_EXPONENT_POINT)
     dx, dk = grad(x**k, [x, k], create_graph=True)
     assert (dx.data, dk.data) == (INF, 0.0)
     second = grad(dx, [x, k])
-    tx, tk = tensor(0.0), tensor(0.5)
+    tx, tk = (tensor(v) for v in VALUE_EXPONENT_POINT)
     tdx, _ = torch_grad(tx**tk, [tx, tk], create_graph=True)
     expected = [t.item() for t in torch_grad(tdx, [tx, tk])]
     assert all(same(a, b) for a, b in zip(second, expected)), (second, expected)
 
 
-@pytest.mark.parametrize("point", [0.5, 0.0])
+@pytest.mark.parametrize("point", ZERO_BASE_POINTS)
 def test_zero_to_the_power_x(point: float) -> None:
     # 0 ** x is 0 for every x > 0, so each derivative at x = 0.5 is 0. torch
     # agrees on the first; its higher ones are nan, an artefact of computing
@@ -124,14 +123,14 @@ def test_zero_to_the_power_x(point: float) -> None:
 
 def test_nan_to_the_power_zero_gives_the_base_a_zero_gradient_like_torch() -> None:
     torch = require_torch()
-    a, b = Value(NAN), Value(0.0)
+    a, b = (Value(v) for v in NAN_BASE_POINT)
     y = a**b
     y.backward()
     assert a.grad == 0.0
     assert math.isnan(b.grad)
     assert grad(y, a) == 0.0
     assert grad(y, a, create_graph=True).data == 0.0
-    ta, tb = tensor(NAN), tensor(0.0)
+    ta, tb = (tensor(v) for v in NAN_BASE_POINT)
     (ta**tb).backward()
     assert ta.grad.item() == 0.0
     assert torch.isnan(tb.grad)

@@ -14,7 +14,8 @@ from typing import Any
 from hypothesis import assume, given, settings
 
 import engine
-from engine import Value
+from engine import RULES, Value
+from engine.core.graph import values_in_order
 from tests.oracle import require_torch, tensor, torch_grad
 from tests.strategies import ENGINE, TORCH, Program, programs, run
 
@@ -93,11 +94,19 @@ def test_second_and_third_derivatives_match_torch(program: Program) -> None:
     assert_close(d3, t3, 1e-7, "third derivatives d/dx (d2 out/dx0 dx_last)")
 
 
+def _pow_at_exponent_zero(out: Value) -> bool:
+    return any(v._rule is RULES["pow"] and v._prev[1].data == 0.0 for v in values_in_order(out))
+
+
 @settings(max_examples=HALF)
 @given(programs(min_inputs=2, max_inputs=3, every_op=False, max_extra_steps=8))
 def test_hessian_matches_torch(program: Program) -> None:
     leaves, out = build(program)
     assume(_finite([out.data]))
+    # a ** b at b == 0 exactly: torch masks the base's gradient to a constant 0
+    # there, so its mixed second derivative is 0 where the true one (ours, and
+    # symmetric, as checked below) is a ** -1 (tests/engine/core/test_higher_order.py).
+    assume(not _pow_at_exponent_zero(out))
     first = engine.grad(out, leaves, create_graph=True)
     ours = [engine.grad(g, leaves) for g in first]
     assume(_finite([h for row in ours for h in row], 1e6))

@@ -21,10 +21,11 @@ def test_values_made_inside_a_neuron_carry_its_path() -> None:
     assert hidden._prev[0].scope == "MLP.layers[1].neurons[0]"  # its dot node
 
 
-def test_parameters_carry_their_neurons_path_and_inputs_carry_none() -> None:
+def test_parameters_carry_their_full_path_and_inputs_carry_none() -> None:
     model = MLP(2, [3, 1])
     neuron = model.layers[0].neurons[2]
-    assert all(p.scope == "MLP.layers[0].neurons[2]" for p in neuron.parameters())
+    scopes = [p.scope for p in neuron.parameters()]
+    assert scopes == [f"MLP.layers[0].neurons[2].{name}" for name in ("w[0]", "w[1]", "b")]
     x = Value(1.0)
     model([x, 2.0])
     assert x.scope is None

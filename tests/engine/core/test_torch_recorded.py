@@ -2,16 +2,17 @@
 
 Every rule of the table (value, gradient, second derivatives, nan, the
 conventions at kinks) and random graphs mixing every op (first, second and
-third derivatives, Hessians), checked against ``tests/torch_oracle/*.json``.
-The live tests (``test_rules.py``, ``test_properties.py``) run torch itself
-when it is installed; ``test_torch_fixtures.py`` checks that the recordings
+third derivatives, Hessians), and derivatives to third order where one is
+infinite, checked against ``tests/torch_oracle/*.json``. The live tests
+(``test_rules.py``, ``test_properties.py``, ``test_higher_order.py``) run
+torch itself when it is installed; ``test_torch_fixtures.py`` checks that the recordings
 are what torch answers today.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -21,7 +22,12 @@ from engine import RULES, Value
 from tests.oracle import Case, apply
 from tests.strategies import ENGINE, run
 from tests.torch_oracle import load
-from tests.torch_oracle.cases import program_from_json
+from tests.torch_oracle.cases import (
+    HIGHER_ORDER_CASES,
+    HIGHER_ORDERS,
+    ZERO_BASE_POINTS,
+    program_from_json,
+)
 
 RULE_NAMES = sorted(RULES)
 RECORD = "python -m tests.torch_oracle.record"
@@ -174,3 +180,75 @@ def test_graph_hessians_match_recorded_torch() -> None:
         flat_ours = [h for row in ours for h in row]
         flat_theirs = [h for row in data["hessian"] for h in row]
         assert_close(flat_ours, flat_theirs, 1e-8, f"program {k} Hessian")
+
+
+# --- higher orders where a derivative is infinite ---------------------------------------------
+
+
+def recorded_orders(name: str) -> list[float]:
+    for entry in load("higher_order")["orders"]:
+        if entry["name"] == name:
+            derivatives: list[float] = entry["derivatives"]
+            return derivatives
+    pytest.fail(f"no recorded torch answers for {name!r}: run {RECORD} (needs torch)")
+
+
+def test_recorded_higher_order_cases_are_the_current_ones() -> None:
+    recorded = [(e["name"], e["point"]) for e in load("higher_order")["orders"]]
+    assert recorded == [(name, point) for name, _, point in HIGHER_ORDER_CASES], (
+        f"tests/torch_oracle/higher_order.json is out of date: run {RECORD}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "f", "point"), HIGHER_ORDER_CASES, ids=[c[0] for c in HIGHER_ORDER_CASES]
+)
+def test_derivatives_of_every_order_match_recorded_torch(
+    name: str, f: Callable[[Any], Any], point: float
+) -> None:
+    x = Value(point)
+    d = f(x)
+    found = [d.data]
+    for _ in range(HIGHER_ORDERS):
+        d = engine.grad(d, x, create_graph=True)
+        found.append(d.data)
+    theirs = recorded_orders(name)
+    for order, (ours, want) in enumerate(zip(found, theirs, strict=True)):
+        close(ours, want, 1e-12, f"{name} at {point}, derivative {order}")
+
+
+def test_a_value_exponent_at_zero_matches_recorded_torch() -> None:
+    want = load("higher_order")["value_exponent"]
+    x, k = (Value(v) for v in want["point"])
+    first = engine.grad(x**k, [x, k], create_graph=True)
+    second = engine.grad(first[0], [x, k])
+    where = f"x ** k at {want['point']}"
+    for v, ours, theirs in zip("xk", first, want["first"], strict=True):
+        close(ours.data, theirs, 1e-12, f"{where}, d/d{v}")
+    for v, ours_second, theirs in zip("xk", second, want["second"], strict=True):
+        close(ours_second, theirs, 1e-12, f"{where}, d2/dx d{v}")
+
+
+def test_zero_to_the_power_x_matches_recorded_torch_first_derivative() -> None:
+    # torch's higher derivatives here are nan (see test_higher_order.py), so
+    # only the first is compared; ours stay 0 at every order.
+    recorded = load("higher_order")["zero_base"]
+    assert [e["point"] for e in recorded] == list(ZERO_BASE_POINTS)
+    for entry in recorded:
+        x = Value(entry["point"])
+        close(engine.grad(0.0**x, x), entry["first"], 1e-12, f"d(0 ** x)/dx at {x.data}")
+        d = 0.0**x
+        for order in range(1, HIGHER_ORDERS + 1):
+            d = engine.grad(d, x, create_graph=True)
+            assert d.data == 0.0, f"derivative {order} of 0 ** x at {x.data}: {d.data!r}"
+
+
+def test_nan_to_the_power_zero_matches_recorded_torch() -> None:
+    want = load("higher_order")["nan_base"]
+    a, b = (Value(v) for v in want["point"])
+    y = a**b
+    y.backward()
+    close(a.grad, want["grads"][0], 1e-12, "d(nan ** 0)/da")
+    close(b.grad, want["grads"][1], 1e-12, "d(nan ** 0)/db")
+    close(engine.grad(y, a), want["grads"][0], 1e-12, "engine.grad(nan ** 0, a)")
+    close(engine.grad(y, a, create_graph=True).data, want["grads"][0], 1e-12, "as a graph")

@@ -22,6 +22,7 @@ import engine
 from engine import RULES, Value, explain
 from engine.core.graph import values_in_order
 from engine.teach.explain import Explanation
+from engine.teach.names import names
 from engine.teach.source import variable_names
 from nn import MLP
 from nn.losses import hinge_loss, l2_penalty
@@ -29,7 +30,7 @@ from tests.fixtures import fd_local, lecture, op_graph, score, tanh_neuron
 from tests.strategies import ENGINE, Program, programs, run
 
 FLOAT = re.compile(r"(?<![\w.#])-?(?:\d+\.\d*(?:e[-+]?\d+)?|\d+e[-+]?\d+|inf|nan)(?![\w.])")
-EDGE = re.compile(r"d(\w+)/d(\w+)(?:#(\d+))?")
+EDGE = re.compile(r"d([\w.\[\]]+)/d([\w.\[\]]+)(?:#(\d+))?")  # names may be paths: w[0]
 
 # What the explanation's formulas may call: each op's forward on floats (the
 # table's, whose correctness test_rules checks against PyTorch), and the
@@ -52,9 +53,15 @@ class Checker:
     def __init__(self, root: Value, wrt: Value, text: str, fd: bool) -> None:
         self.root, self.wrt, self.fd = root, wrt, fd
         self.lines = str(text).splitlines()
-        self.names = variable_names(root)
+        # The explanation shows the graph's names; Python needs identifiers.
+        self.names = names(root)
         self.by_name = {name: v for v, name in self.names.items()}
-        self.env = {**FUNCTIONS, **{name: v.data for v, name in self.names.items()}}
+        idents = variable_names(root)
+        self.env = {**FUNCTIONS, **{idents[v]: v.data for v in self.names}}
+        self.renames = sorted(
+            ((name, idents[v]) for v, name in self.names.items() if name != idents[v]),
+            key=lambda pair: -len(pair[0]),
+        )
         order = values_in_order(root)
         self.grads = dict(zip(order, engine.grad(root, order)))
         self.total = engine.grad(root, wrt)
@@ -68,6 +75,8 @@ class Checker:
         return float(text)
 
     def evaluate(self, expression: str) -> float:
+        for name, ident in self.renames:
+            expression = expression.replace(name, ident)
         try:
             return float(eval(expression, {"__builtins__": {}}, self.env))
         except ZeroDivisionError:  # the rules give inf or nan there, as IEEE 754 does
@@ -473,8 +482,8 @@ def test_unlabelled_values_get_names_that_are_explained() -> None:
     x = Value(2.0)
     y = (x * 3.0).exp()
     text = check(y, x)
-    assert "v2 = v0 * v1 = 6.0" in text
-    assert "v1 = 3.0 (a constant)" in text
+    assert "mul1 = x1 * c1 = 6.0" in text  # the names drawings put on these boxes
+    assert "c1 = 3.0 (a constant)" in text
 
 
 def test_precision_rounds_numbers() -> None:

@@ -7,6 +7,7 @@ the very bits of the matching ``.grad``.
 
 from __future__ import annotations
 
+import keyword
 import math
 import struct
 
@@ -101,10 +102,13 @@ def test_every_op_round_trips_exactly(op: str) -> None:
 def test_constant_params_are_written_in() -> None:
     x = Value(1.5, label="x")
     source = assert_round_trip(x**3 + x**-1.5 + x.leaky_relu(0.1) + x**0)
-    assert "grad_x += grad_v1 * 3 * ieee_pow(x, 2)  # v1 = x ** 3" in source
+    assert "grad_x += grad_pow1 * 3 * ieee_pow(x, 2)  # pow1 = x ** 3" in source
     assert "* -1.5 * ieee_pow(x, -2.5)" in source
-    assert "grad_x += grad_v6 * 0.0  # v6 = x ** 0" in source
-    assert "grad_x += grad_v4 if x > 0 else grad_v4 * 0.1  # v4 = leaky_relu(x, 0.1)" in source
+    assert "grad_x += grad_pow3 * 0.0  # pow3 = x ** 0" in source
+    assert (
+        "grad_x += grad_lrelu1 if x > 0 else grad_lrelu1 * 0.1  # lrelu1 = leaky_relu(x, 0.1)"
+        in source
+    )
     assert "from engine.core.rules import ieee_pow\n" in source
 
 
@@ -160,16 +164,20 @@ def test_replay_matches_backward_bit_for_bit() -> None:
 # --- names ------------------------------------------------------------------------------
 
 
-def test_unusable_labels_get_generated_names() -> None:
+def test_labels_that_are_not_identifiers_become_identifiers() -> None:
     labels = ["x", "x", "lambda", "x[0]", "grad_y", "float", "v1", "__builtins__", "sign", ""]
     leaves = [Value(float(i + 1), label=label) for i, label in enumerate(labels)]
     root = engine.sum([leaf * leaf for leaf in leaves])
     names = variable_names(root)
-    order = values_in_order(root)
-    for value in leaves:
-        assert names[value] == f"v{order.index(value)}"
+    shown = engine.names(root)
+    assert [shown[v] for v in leaves] == [*labels[:1], "x_2", *labels[2:-1], "x1"]
+    idents = [names[v] for v in leaves]
+    assert len(set(names.values())) == len(names)  # distinct
+    assert all(name.isidentifier() and not keyword.iskeyword(name) for name in idents)
+    assert idents[:2] == ["x", "x_2"]
+    assert (idents[3], idents[6]) == ("x_0", "v1")
     assert_round_trip(root)  # and the source still runs
-    assert "(label 'x[0]')" in backward_source(root)
+    assert "x_0 = 4.0  # (x[0])" in backward_source(root)
 
 
 def test_good_labels_are_used_and_names_are_unique() -> None:

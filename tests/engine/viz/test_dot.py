@@ -142,13 +142,15 @@ def test_show_grad_false_hides_grads() -> None:
     assert value_labels(source)["v6"] == "{ L | data -8 }"
 
 
-def test_unlabeled_values_show_only_numbers() -> None:
-    source = draw_dot(Value(2.0) * 3).source
+def test_unlabeled_values_show_the_names_explain_uses() -> None:
+    y = Value(2.0) * 3
+    source = draw_dot(y).source
     assert value_labels(source) == {
-        "v0": "{ data 2 | grad 0 }",
-        "v1": "{ data 3 | grad 0 }",
-        "v2": "{ data 6 | grad 0 }",
+        "v0": "{ x1 | data 2 | grad 0 }",
+        "v1": "{ c1 | data 3 | grad 0 }",
+        "v2": "{ mul1 | data 6 | grad 0 }",
     }
+    assert "mul1 = x1 * c1" in engine.explain(y, y._prev[0])
 
 
 def test_numbers_are_compact_but_honest() -> None:
@@ -172,7 +174,7 @@ def test_non_finite_numbers() -> None:
     y = x * 0.0  # inf * 0 is nan
     labels = value_labels(draw_dot(y).source)
     assert labels["v0"] == "{ x | data inf | grad 0 }"
-    assert labels["v2"] == "{ data nan | grad 0 }"
+    assert labels["v2"] == "{ mul1 | data nan | grad 0 }"
 
 
 NASTY = '{a|b} <c> "d" \\e\\'
@@ -310,9 +312,9 @@ def test_source_does_not_depend_on_memory_addresses() -> None:
 # --- size guard and deep graphs -------------------------------------------------------
 
 
-def test_too_many_values_raise_a_helpful_error() -> None:
+def test_an_explicit_view_too_large_raises_a_helpful_error() -> None:
     with pytest.raises(GraphTooLargeError) as info:
-        draw_dot(lecture(backward=True), max_nodes=3)
+        draw_dot(lecture(backward=True), collapse="none", max_nodes=3)
     assert isinstance(info.value, ValueError)
     message = str(info.value)
     assert "7 values" in message
@@ -321,17 +323,28 @@ def test_too_many_values_raise_a_helpful_error() -> None:
     assert "max_nodes=None" in message
     assert "Graphviz" in message
     assert "minutes" in message  # why
+    assert "draw_dot(root)" in message  # a view that works
+    assert "draws this graph as" in message
+
+
+def test_the_default_view_never_refuses_and_keeps_to_max_nodes() -> None:
+    graph = draw_dot(lecture(backward=True), max_nodes=3)
+    labels = value_labels(graph.source)
+    assert len(labels) + graph.source.count("\tcut [") <= 3
+    assert "more values behind these boxes" in graph.source
+    assert "focus=" in graph.source  # says how to draw the rest
 
 
 def test_limit_is_inclusive() -> None:
-    assert draw_dot(lecture(backward=True), max_nodes=7).source
+    assert draw_dot(lecture(backward=True), collapse="none", max_nodes=7).source
 
 
 def test_default_limit() -> None:
     assert DEFAULT_MAX_NODES == 150
-    draw_dot(chain(DEFAULT_MAX_NODES - 1))  # exactly 150 values
+    draw_dot(chain(DEFAULT_MAX_NODES - 1), collapse="none")  # exactly 150 values
     with pytest.raises(GraphTooLargeError, match=r"151 values"):
-        draw_dot(chain(DEFAULT_MAX_NODES))
+        draw_dot(chain(DEFAULT_MAX_NODES), collapse="none")
+    assert "chain of 150" in draw_dot(chain(DEFAULT_MAX_NODES)).source  # folded
 
 
 def test_max_nodes_none_disables_the_guard() -> None:
@@ -360,7 +373,7 @@ def test_max_nodes_must_be_a_positive_int(bad: object) -> None:
 def test_bad_arguments() -> None:
     with pytest.raises(TypeError, match=r"draw_dot\(\) needs a Value, got list"):
         draw_dot([Value(1.0)])  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="rankdir must be one of LR, TB, RL, BT"):
+    with pytest.raises(ValueError, match="rankdir must be one of auto, LR, TB, RL, BT"):
         draw_dot(Value(1.0), rankdir="sideways")
     with pytest.raises(ValueError, match="precision must be a positive int"):
         draw_dot(Value(1.0), precision=0)
@@ -450,7 +463,7 @@ def test_engine_imports_without_graphviz() -> None:
         y.backward()
         assert x.grad == 4.0
         try:
-            draw_dot(y, max_nodes=1)
+            draw_dot(y, collapse='none', max_nodes=1)
         except GraphTooLargeError:
             pass  # the size guard needs no graphviz
         else:

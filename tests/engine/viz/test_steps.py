@@ -19,7 +19,8 @@ import pytest
 import engine
 from engine import GraphTooLargeError, Value
 from engine.core.graph import values_in_order
-from engine.teach.source import pass_order, variable_names
+from engine.teach.names import names as display_names
+from engine.teach.source import pass_order
 from engine.viz.steps import BackwardSteps, backward_steps
 from nn import MLP
 from nn.losses import hinge_loss
@@ -52,7 +53,7 @@ def write(root: Value, tmp_path: Path, **kw: Any) -> tuple[str, dict[str, Any]]:
 def final_grads(root: Value) -> dict[str, float]:
     engine.zero_grad(root)
     root.backward()
-    grads = {name: v.grad for v, name in variable_names(root).items()}
+    grads = {name: v.grad for v, name in display_names(root).items()}
     engine.zero_grad(root)
     return grads
 
@@ -63,7 +64,7 @@ def approx(shown: str, exact: float, digits: int = 4) -> bool:
 
 def check_page(root: Value, page: str, data: dict[str, Any]) -> None:
     """Everything the page says about ``root``'s backward pass, checked."""
-    names = variable_names(root)
+    names = display_names(root)
     order = engine.topological_order(root)
     out = names[root]
 
@@ -163,7 +164,7 @@ def check_drawing(
     svg: ET.Element, k: int, node: Value | None, root: Value, grads: dict[str, float]
 ) -> None:
     """The grad fields show this frame's grads; the step's edges are hot."""
-    names = variable_names(root)
+    names = display_names(root)
     groups = {g.get("id"): g for g in svg.iter("g") if g.get("id")}
     for j, value in enumerate(values_in_order(root)):
         texts = [t.text for t in groups[f"f{k}-n{j}"].iter("text")]

@@ -371,17 +371,16 @@ def test_a_group_used_twice_by_one_op_is_one_edge_marked_x2() -> None:
 # --- 'auto' and the size limit ---------------------------------------------------------
 
 
-def test_auto_picks_the_finest_view_that_fits() -> None:
+def test_auto_never_refuses_and_keeps_to_max_nodes() -> None:
     *_, loss = small_loss()
     sizes = view_sizes(loss)
     assert sizes == {"none": 31, "neuron": 15, "layer": 13, "module": 12}
-    for limit, view in [(31, "none"), (30, "neuron"), (15, "neuron"), (14, "layer"),
-                        (13, "layer"), (12, "module")]:  # fmt: skip
+    for limit in (31, 30, 15, 12, 8, 3, 1):
         graph = draw_dot(loss, max_nodes=limit)
-        assert graph.collapse == view, limit
-        assert len(drawn_boxes(graph.source)) == sizes[view] <= limit
+        assert graph.collapse == "auto"
+        assert len(drawn_boxes(graph.source)) <= limit, limit
     assert draw_dot(loss, max_nodes=None).collapse == "none"
-    assert draw_dot(loss).collapse == "none"  # 31 values are fine by default
+    assert len(drawn_boxes(draw_dot(loss).source)) == 31  # small: drawn whole
 
 
 def arrows(source: str) -> int:
@@ -400,19 +399,17 @@ def test_auto_also_keeps_the_arrows_in_check() -> None:
     loss = hinge_loss(scores, targets) + 1e-4 * l2_penalty(model.parameters())
     sizes = view_sizes(loss)
     neuron_arrows = arrows(draw_dot(loss, collapse="neuron").source)
-    layer_arrows = arrows(draw_dot(loss, collapse="layer").source)
     assert sizes["neuron"] <= 100
-    assert neuron_arrows > EDGES_PER_BOX * sizes["neuron"]  # a mesh: skipped
-    assert layer_arrows <= EDGES_PER_BOX * sizes["layer"]
-    assert draw_dot(loss, max_nodes=100).collapse == "layer"
-    assert draw_dot(loss, max_nodes=1000).collapse == "layer"  # boxes fit, arrows don't
+    assert neuron_arrows > EDGES_PER_BOX * sizes["neuron"]  # a mesh
+    for limit in (100, 150, 300):
+        source = draw_dot(loss, max_nodes=limit).source
+        assert arrows(source) <= 4 * len(drawn_boxes(source)) + len(drawn_boxes(source))
 
 
 def test_too_many_arrows_alone_never_fail() -> None:
     a = Value(1.0, label="a")
     total = engine.sum([a] * 1000)  # two boxes, a thousand arrows
     graph = draw_dot(total, max_nodes=2)
-    assert graph.collapse == "none"
     assert arrows(graph.source) == 1001
 
 
@@ -425,11 +422,11 @@ def test_drawn_boxes_are_what_is_counted() -> None:
 def test_too_large_even_by_module() -> None:
     *_, loss = small_loss()
     with pytest.raises(GraphTooLargeError) as info:
-        draw_dot(loss, max_nodes=11)
+        draw_dot(loss, collapse="module", max_nodes=11)
     message = str(info.value)
     assert message.startswith(
-        "this graph has 31 values, more than max_nodes=11, and even collapsed by module "
-        "(collapse='module') it draws 12 boxes. 10 of them are values made outside any module"
+        "collapsed by module this graph draws 12 boxes (of 31 values), more than max_nodes=11. "
+        "10 of them are values made outside any module"
     )
     assert "engine.scope('loss')" in message
     assert "max_nodes=12" in message
@@ -621,8 +618,10 @@ def test_deep_sigmoid_net_shows_vanishing_gradients() -> None:
     first_fill = attr(nodes(source)[first["node"]], "fillcolor")
     last_fill = attr(nodes(source)[last["node"]], "fillcolor")
     assert luminance(first_fill) > luminance(last_fill) + 0.3
-    # by 'auto': 671 values, and the neuron view's 8 x 8 arrows between layers
-    assert draw_dot(loss, color_by="grad").collapse == "layer"
+    # by 'auto': 671 values folded into at most 150 boxes
+    auto = draw_dot(loss, color_by="grad")
+    assert auto.collapse == "auto"
+    assert 9 <= len(drawn_boxes(auto.source)) <= 150
 
 
 # --- big graphs -----------------------------------------------------------------------

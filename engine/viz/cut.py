@@ -1,0 +1,287 @@
+"""Which groups of the folded graph to open, and the boxes and arrows that result.
+
+:func:`engine.viz.fold.fold` turns a graph into a tree of groups. A drawing
+opens some of them (an open group is drawn as a frame around what it holds)
+and shows the others as one box each. :func:`choose_open` opens groups
+level by level from the outside in, largest first, always all children of
+one group or none (a layer shows all its neurons or stays one box), while
+the drawing keeps within ``max_nodes`` boxes and its arrows within
+``EDGES_PER_BOX`` per box. :func:`layout` lists the boxes and the merged
+arrows between them in one pass over the graph.
+
+When even the closed top level has more boxes than allowed (a million
+values of hand-written code that does not fold), :func:`cut_at_depth`
+keeps the boxes within some number of steps of the root and draws one box
+for everything behind them, which says how many values it stands for and
+how to draw them (``draw_dot(root, focus=...)``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from engine.viz.fold import TOP, Tree
+
+EDGES_PER_BOX = 4
+"""The most arrows per box a chosen view may have (arrows slow Graphviz most)."""
+
+SPAN_LIMIT = 1500
+"""The most rank steps all arrows together may cross. Graphviz puts a hidden
+node on every step of a long arrow, so 100 arrows from one box into a chain
+of 100 adds cost it 5,000 nodes and a minute of layout."""
+
+OPEN_FOLD_LIMIT = 12
+"""A chain or repeat with more values than this stays closed in a drawing."""
+
+
+@dataclass
+class Edge:
+    """``count`` uses of ``src`` by ``dst`` (DOT ids), drawn as one arrow."""
+
+    src: str
+    dst: str
+    count: int = 1
+    params_only: bool = False  # every use is of a parameter of the group ``src``
+    frame: int | None = None  # drawn leaving this open group's frame (bundled arrows)
+
+
+@dataclass
+class Layout:
+    """What a drawing shows: the open groups, the boxes and the arrows."""
+
+    tree: Tree
+    open: set[int]
+    values: list[int]  # values drawn as boxes of their own
+    groups: list[int]  # closed groups drawn as one box
+    edges: list[Edge]
+    outputs: dict[int, list[int]]  # closed group -> its values used outside it (or the root)
+    root_box: str
+    hidden: int = 0  # values behind the depth cut
+    cut_targets: list[str] = field(default_factory=list)  # boxes the cut box feeds
+    cut_sources: list[int] = field(default_factory=list)  # values just behind the cut
+
+    @property
+    def box_count(self) -> int:
+        return len(self.values) + len(self.groups) + (1 if self.hidden else 0)
+
+
+def top_box_count(tree: Tree) -> int:
+    return len(tree.top_children) + len(tree.top_members)
+
+
+READABLE_SHARE = 0.3
+"""Groups are opened only while the drawing has at most this share of
+``max_nodes`` boxes: 150 boxes fit a screen only as a thumbnail, while 45
+still read at their natural size."""
+
+
+def choose_open(tree: Tree, max_nodes: int, root: int) -> Layout:
+    """Open as many groups as fit the box and arrow budgets."""
+    boxes = top_box_count(tree)
+    max_nodes = max(int(max_nodes * READABLE_SHARE), min(boxes, max_nodes))
+    opened: list[list[int]] = []  # sibling sets, in the order they were opened
+    level = [TOP]
+    while level:
+        candidates: list[list[int]] = []
+        for parent in level:
+            alike: dict[tuple[str, str], list[int]] = {}
+            for g in tree.children(parent):
+                if _openable(tree, g):
+                    alike.setdefault(_likeness(tree, g), []).append(g)
+            candidates.extend(alike.values())
+        candidates.sort(key=lambda gs: -sum(tree.groups[g].size for g in gs))
+        level = []
+        for siblings in candidates:
+            extra = sum(
+                len(tree.groups[g].children) + len(tree.groups[g].members) - 1 for g in siblings
+            )
+            if boxes + extra <= max_nodes:
+                boxes += extra
+                opened.append(siblings)
+                level.extend(siblings)
+    while True:
+        open_set = {g for siblings in opened for g in siblings}
+        view = layout(tree, open_set, root)
+        if not opened or (
+            len(view.edges) <= EDGES_PER_BOX * max(view.box_count, 1)
+            and span(view.edges) <= SPAN_LIMIT
+        ):
+            return view
+        opened.pop()  # too many arrows: close the last groups opened
+
+
+def _likeness(tree: Tree, g: int) -> tuple[str, str]:
+    """Siblings opened together: scopes of one list (``neurons[0..15]``), else each alone."""
+    group = tree.groups[g]
+    last = group.title.rpartition(".")[2]
+    if group.kind == "scope" and last.endswith("]"):
+        return ("list", last.partition("[")[0])
+    return ("one", str(g))
+
+
+def _openable(tree: Tree, g: int) -> bool:
+    group = tree.groups[g]
+    if group.kind in ("chain", "repeat") and group.size > OPEN_FOLD_LIMIT:
+        return False
+    return bool(group.children or group.members)
+
+
+def span(edges: list[Edge]) -> int:
+    """How many rank steps the arrows cross in all (a box per rank, longest path)."""
+    rank = ranks(edges)
+    return sum(max(rank[e.dst] - rank[e.src], 1) for e in edges)
+
+
+def visible_groups(tree: Tree, open_set: set[int]) -> tuple[list[int], list[int]]:
+    """The values and closed groups a drawing with ``open_set`` open shows."""
+    values: list[int] = []
+    groups: list[int] = []
+    stack = [TOP]
+    while stack:
+        container = stack.pop()
+        values.extend(tree.members(container))
+        for g in tree.children(container):
+            if g in open_set:
+                stack.append(g)
+            else:
+                groups.append(g)
+    return sorted(values), sorted(groups)
+
+
+def box_of_groups(tree: Tree, open_set: set[int]) -> list[str | None]:
+    """For each group, the DOT id of the closed box it is drawn in (None: it is open)."""
+    box: list[str | None] = [None] * len(tree.groups)
+    stack: list[tuple[int, str | None]] = [(g, None) for g in tree.top_children]
+    while stack:
+        g, outer = stack.pop()
+        mine = outer if outer is not None else (None if g in open_set else f"g{g}")
+        box[g] = mine
+        stack.extend((c, mine) for c in tree.groups[g].children)
+    return box
+
+
+def layout(tree: Tree, open_set: set[int], root: int) -> Layout:
+    """The boxes and merged arrows of the drawing with ``open_set`` open."""
+    order, index, group_of = tree.order, tree.index, tree.group_of
+    group_box = box_of_groups(tree, open_set)
+    box = [(group_box[g] if g != TOP else None) or f"v{i}" for i, g in enumerate(group_of)]
+    edges: list[Edge] = []
+    merged: dict[tuple[str, str], Edge] = {}
+    outputs: dict[str, set[int]] = {}
+    for i, v in enumerate(order):
+        if not v._prev:
+            continue
+        mine = box[i]
+        drawn = mine[0] == "v"
+        target = f"op{i}" if drawn else mine
+        for p in v._prev:
+            j = index[p]
+            source = box[j]
+            if source == mine:
+                continue
+            if source[0] == "g":
+                outputs.setdefault(source, set()).add(j)
+            elif drawn:
+                edges.append(Edge(source, target))  # value to op: one arrow per use
+                continue
+            edge = merged.get((source, target))
+            if edge is None:
+                edge = merged[source, target] = Edge(source, target, 0, source[0] == "g")
+                edges.append(edge)
+            edge.count += 1
+            if p._prev:
+                edge.params_only = False
+        if drawn:
+            edges.append(Edge(target, mine))
+    root_box = box[root]
+    if root_box[0] == "g":
+        outputs.setdefault(root_box, set()).add(root)
+    values, groups = visible_groups(tree, open_set)
+    by_group = {int(key[1:]): _outputs_first(tree, sorted(found)) for key, found in outputs.items()}
+    return Layout(tree, open_set, values, groups, edges, by_group, root_box)
+
+
+def _outputs_first(tree: Tree, found: list[int]) -> list[int]:
+    """Computed outputs only, unless a group has nothing but leaves going out."""
+    computed = [j for j in found if tree.order[j]._prev]
+    return computed or found
+
+
+def cut_at_depth(view: Layout, max_nodes: int) -> Layout:
+    """Keep the boxes nearest the root; one box stands for all the others."""
+    parents: dict[str, list[str]] = {}
+    op_to_value = {e.src: e.dst for e in view.edges if e.src.startswith("op")}
+    for e in view.edges:
+        if e.src.startswith("op"):
+            continue
+        dst = op_to_value.get(e.dst, e.dst)
+        parents.setdefault(dst, []).append(e.src)
+    dist = {view.root_box: 0}
+    queue = deque([view.root_box])
+    while queue:
+        b = queue.popleft()
+        for p in parents.get(b, ()):
+            if p not in dist:
+                dist[p] = dist[b] + 1
+                queue.append(p)
+    by_depth: dict[int, int] = {}
+    for d in dist.values():
+        by_depth[d] = by_depth.get(d, 0) + 1
+    kept_depth, count = 0, 0
+    for d in sorted(by_depth):
+        if count + by_depth[d] + 1 > max_nodes:
+            break
+        count += by_depth[d]
+        kept_depth = d
+    kept = {b for b, d in dist.items() if d <= kept_depth}
+    tree = view.tree
+    sizes = {f"g{g}": tree.groups[g].size for g in view.groups}
+    hidden = sum(sizes.get(b, 1) for b in dist if b not in kept)
+    values = [i for i in view.values if f"v{i}" in kept]
+    groups = [g for g in view.groups if f"g{g}" in kept]
+    keep_id = kept | {f"op{i}" for i in values}
+    edges = [e for e in view.edges if e.src in keep_id and e.dst in keep_id]
+    crossing = [e for e in view.edges if e.dst in keep_id and e.src not in keep_id]
+    targets = sorted({e.dst for e in crossing})
+    behind = sorted({e.src for e in crossing})
+    outputs = {g: js for g, js in view.outputs.items() if g in groups}
+    return Layout(
+        tree,
+        view.open,
+        values,
+        groups,
+        edges,
+        outputs,
+        view.root_box,
+        hidden,
+        targets,
+        [_a_value(view, b) for b in behind],
+    )
+
+
+def _a_value(view: Layout, box: str) -> int:
+    """A value drawn in ``box`` (a value box, or a group's first output)."""
+    if box[0] == "v":
+        return int(box[1:])
+    return view.outputs[int(box[1:])][0]
+
+
+def ranks(edges: list[Edge]) -> dict[str, int]:
+    """Longest path from a source to each box (Kahn's order; boxes on a cycle are skipped)."""
+    out: dict[str, list[str]] = {}
+    pending: dict[str, int] = {}
+    for edge in edges:
+        out.setdefault(edge.src, []).append(edge.dst)
+        pending[edge.dst] = pending.get(edge.dst, 0) + 1
+        pending.setdefault(edge.src, 0)
+    rank = dict.fromkeys(pending, 0)
+    ready = [box for box, n in pending.items() if n == 0]
+    while ready:
+        box = ready.pop()
+        for nxt in out.get(box, ()):
+            rank[nxt] = max(rank[nxt], rank[box] + 1)
+            pending[nxt] -= 1
+            if pending[nxt] == 0:
+                ready.append(nxt)
+    return rank

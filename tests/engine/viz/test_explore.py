@@ -1,0 +1,148 @@
+"""The explorer page: its data, and the page itself in a real (headless) browser."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+import engine
+from engine import Value
+from engine.core.graph import values_in_order
+from engine.teach.replay import replay_backward
+from engine.viz import Explorer, explore
+from nn import MLP
+from nn.losses import hinge_loss, l2_penalty
+
+
+def small_loss() -> Value:
+    random.seed(3)
+    model = MLP(2, [4, 4, 1])
+    scores = [cast(Value, model([Value(0.5), Value(-1.5)])), cast(Value, model([1.0, 2.0]))]
+    loss = hinge_loss(scores, [1, -1]) + 1e-4 * l2_penalty(model.parameters())
+    loss.backward()
+    return loss
+
+
+def page_data(page: str) -> dict[str, Any]:
+    found = re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', page, re.S)
+    assert found
+    return cast(dict[str, Any], json.loads(found.group(1).replace("<\\/", "</")))
+
+
+def test_page_is_self_contained_and_carries_the_graph(tmp_path: Path) -> None:
+    loss = small_loss()
+    page = explore(loss, tmp_path / "sub" / "graph.html")
+    assert isinstance(page, Explorer)
+    assert page.path == tmp_path / "sub" / "graph.html"
+    text = page.path.read_text()
+    assert text == page.html
+    assert "http://" not in text.replace("http://www.w3.org/2000/svg", "")  # a name, not a fetch
+    assert "https://" not in text
+    assert not re.search(r"<(script|img|link|iframe)[^>]*\b(src|href)=", text)
+    data = page_data(text)
+    order = values_in_order(loss)
+    names = engine.names(loss)
+    assert data["names"] == [names[v] for v in order]
+    assert data["root"] == order.index(loss)
+    assert data["grad"][data["root"]] == 1
+    # every local derivative is the backward pass's own (d node / d parent, g = 1)
+    steps, _ = replay_backward(loss)
+    for step in steps:
+        i = order.index(step.node)
+        for transfer in step.transfers:
+            shown = data["local"][i][transfer.index]
+            assert shown == pytest.approx(transfer.local, rel=1e-4, abs=1e-12)
+    assert repr(page).startswith(f"Explorer({len(order)} values, ")
+
+
+def test_notebooks_get_an_iframe_and_bad_paths_a_clear_error(tmp_path: Path) -> None:
+    page = explore(Value(2.0) * 3)
+    assert page.path is None
+    inline = page._repr_html_()
+    assert inline.startswith("<iframe srcdoc=")
+    assert html.unescape(inline.split('"')[1]) == page.html
+    with pytest.raises(ValueError, match=r"ending in \.html"):
+        explore(Value(1.0), tmp_path / "graph.svg")
+    with pytest.raises(TypeError, match="needs a Value"):
+        explore(3.0)  # type: ignore[arg-type]
+
+
+# --- in Chromium ---------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def chromium(url: str, *flags: str) -> str:
+    if CHROMIUM is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is needed for the explorer tests on CI")
+        pytest.skip("Chromium is not installed")
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [
+                CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", f"--user-data-dir={profile}", "--window-size=1280,800",
+                "--virtual-time-budget=4000", *flags, url,
+            ],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def boxes(dom: str) -> list[str]:
+    return re.findall(r'class="box [^"]*" data-id="([gv]\d+)"', dom)
+
+
+def test_page_renders_opens_a_group_on_click_and_shows_hover_text(tmp_path: Path) -> None:
+    loss = small_loss()
+    page = explore(loss, tmp_path / "graph.html", max_nodes=12)
+    data = page_data(page.html)
+    url = page.path.resolve().as_uri() if page.path else ""
+    first = chromium(url, "--dump-dom")
+    assert "data-ready-ms" in first
+    shown = boxes(first)
+    closed = [int(b[1:]) for b in shown if b[0] == "g"]
+    assert closed, "the folded view shows groups"
+    # Click the largest closed group: it opens in place, as a frame with its contents.
+    group = max(closed, key=lambda g: data["groups"][g][3])
+    title = data["groups"][group][2]
+    hovered = "layers[0].neurons[0].w[0]"
+    after = chromium(f"{url}#open={title}&find={hovered}&hover={hovered}", "--dump-dom")
+    assert f'data-frame="{group}"' in after
+    assert f'data-id="g{group}"' not in after
+    assert len(boxes(after)) > len(shown)
+    tip = html.unescape(re.sub(r"<[^>]+>", "", after.split('id="tip"', 1)[1].split("</div>", 1)[0]))
+    assert hovered in tip
+    assert "local derivatives" not in tip  # a parameter is a leaf: no op, no local rule
+    assert "accumulated gradient" in tip
+    assert "grad layers[0].neurons[0].w[0] = " in tip
+
+
+def test_hover_shows_the_local_rule_and_the_chain_rule_step(tmp_path: Path) -> None:
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    e = a * b
+    e.label = "e"
+    L = e + a
+    L.label = "L"
+    L.backward()
+    page = explore(L, tmp_path / "lecture.html")
+    url = page.path.resolve().as_uri() if page.path else ""
+    dom = chromium(f"{url}#hover=e", "--dump-dom")
+    tip = html.unescape(re.sub(r"<[^>]+>", "", dom.split('id="tip"', 1)[1].split("</div>", 1)[0]))
+    assert "de/da = b = -3" in tip  # the local derivative: the rule, then its number
+    assert "grad e = dL/de \u00b7 grad L = 1 \u00d7 1" in tip  # what filled e.grad
+    shot = tmp_path / "lecture.png"
+    chromium(f"{url}#hover=e", f"--screenshot={shot}")
+    assert shot.stat().st_size > 5000
