@@ -245,8 +245,8 @@ def test_report_html_is_self_contained(quick_report: Report) -> None:
         assert page.count(f'href="#exp-{result.name}"') == len(result.checks), result.name
         assert f'id="exp-{result.name}"' in page
         assert f"python -m demos.{result.name} --quick --seed {QUICK_SEED}" in page
-    # the lecture's step pages are linked by relative path, and exist
-    for name in ("tour_lecture_steps.html", "tour_neuron_steps.html"):
+    # the lecture's step pages and explorer pages are linked by relative path, and exist
+    for name in ("tour_lecture_steps.html", "tour_neuron_steps.html", "tour_lecture_explorer.html"):
         assert f'href="{name}"' in page
         assert (out / name).exists()
 
