@@ -57,7 +57,7 @@ def test_graph_tour_writes_every_artifact(
     assert graph_tour.main(["--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
     for name in ("lecture", "neuron"):
-        for suffix in (".svg", "_explain.txt", "_backward.py", "_steps.html"):
+        for suffix in (".svg", "_explain.txt", "_backward.py", "_steps.html", "_explorer.html"):
             path = tmp_path / f"tour_{name}{suffix}"
             assert path.stat().st_size > 0, path
             assert str(path) in printed
