@@ -136,8 +136,8 @@ def sentence(parts: Sequence[str]) -> str:
 
 
 def quick_checks(checks: list[Check], quick: bool) -> list[Check]:
-    """In quick mode, every verdict becomes 'not judged'."""
+    """In quick mode, every verdict becomes 'not judged', with no pair-by-pair judgement."""
     if quick:
         for check in checks:
-            check.verdict = NOT_JUDGED
+            check.verdict, check.detail, check.pairs = NOT_JUDGED, "", ""
     return checks

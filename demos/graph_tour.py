@@ -11,7 +11,9 @@
 For each: the graph with data and gradients (SVG), the chain rule for one
 input in words and numbers (``explain``, printed and saved as text), the
 backward pass as straight-line code (``backward_source``), and a page that
-steps through the backward pass one node at a time (HTML).
+steps through the backward pass one node at a time (HTML), and the same
+graph in the explorer (HTML: click to expand, hover for each value's
+chain-rule step).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import engine
 from engine import Value
-from engine.viz import backward_steps
+from engine.viz import backward_steps, explore
 
 
 def lecture_expression() -> tuple[Value, Value]:
@@ -98,6 +100,10 @@ def tour(name: str, out: Path) -> list[Path]:
         written.append(backward_steps(root, out / f"tour_{name}_steps.html", title=title))
     except engine.GraphvizNotFoundError as error:
         print(f"{error}\nSkipped the step-by-step page.")
+    # The same graph to explore by clicking: expand, hover for the chain-rule step.
+    explorer = explore(root, out / f"tour_{name}_explorer.html", title=title).path
+    if explorer is not None:
+        written.append(explorer)
     return written
 
 

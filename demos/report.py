@@ -123,12 +123,18 @@ def render_html(
     """The whole report as one self-contained HTML page."""
     flag = " --quick" if quick else ""
     measured = [r for r in results if isinstance(r, Result)]
+    titles = {r.name: r.title if isinstance(r, Result) else r.name for r in results}
+    sections = " · ".join(
+        f'<a href="#{_html.anchor(name)}">{_html.e(title)}</a>' for name, title in titles.items()
+    )
     body = [
         f"<p>{_html.e(INTRO)}</p>",
+        '<p><a href="#scoreboard">Scoreboard</a> · <a href="#interactive">Interactive pages '
+        f"(step-by-step backward passes, graph explorers)</a></p><p>Sections: {sections}</p>",
         "<h2>Scoreboard</h2>",
         f"<p>{_html.e(tally(measured))}</p>",
         _html.scoreboard(measured),
-        "<h2>Interactive pages</h2>",
+        '<h2 id="interactive">Interactive pages</h2>',
         _html.interactive_links(out),
     ]
     for r in results:

@@ -94,22 +94,27 @@ def _reduction(rule: Rule, function: str) -> list[str]:
             f"    return _node(total, parents, {_const(rule)}, ()) if parents else _leaf(0.0)",
         ]
     term = _on_data(rule.formula, ["w", "x"])
+    const = _const(rule)
     return [
         f"def {function}({_PAIRS_SIGNATURE}) -> Value:",
         f'    """``bias + w1*x1 + ... + wn*xn`` as **one** node (rule {rule.name!r})."""',
-        f'    weights, inputs, parents, total = _pairs(ws, xs, bias, "{function}", lift=False)',
-        "    try:",
-        "        for w, x in zip(weights, inputs):",
-        f"            total += {term}",
-        "    except (AttributeError, TypeError):  # a number among them: wrap it below",
-        "        total = None",
-        "    if type(total) is not float:",
-        "        # the lists made above: ws and xs may be iterators, read once",
-        "        weights, inputs, parents, total = _pairs("
-        f'weights, inputs, bias, "{function}", lift=True)',
-        "        for w, x in zip(weights, inputs):",
-        f"            total += {term}",
-        f"    return _node(total, parents, {_const(rule)}, ()) if parents else _leaf(0.0)",
+        "    # The fast path: lists (or tuples) of Values, the bulk of an MLP's forward",
+        "    # pass. Numbers to wrap and anything else take the checked path below.",
+        "    sized = type(ws) in _SEQUENCES and type(xs) in _SEQUENCES",
+        "    if sized and len(ws) == len(xs):  # type: ignore[arg-type]",
+        "        try:",
+        "            total = 0.0 if bias is None else bias.data  # type: ignore[union-attr]",
+        "            for w, x in zip(ws, xs):",
+        f"                total += {term}  # type: ignore[union-attr]",
+        "        except (AttributeError, TypeError):",
+        "            total = None",
+        "        if type(total) is float and ws:",
+        "            parents = (*ws, *xs) if bias is None else (*ws, *xs, bias)",
+        f"            return _node(total, parents, {const}, ())  # type: ignore[arg-type]",
+        f'    weights, inputs, parents, total = _pairs(ws, xs, bias, "{function}")',
+        "    for w, x in zip(weights, inputs):",
+        f"        total += {term}",
+        f"    return _node(total, parents, {const}, ()) if parents else _leaf(0.0)",
     ]
 
 

@@ -73,7 +73,7 @@ from engine.teach.source import (
     short_forward_text,
 )
 
-__all__ = ["DEFAULT_MAX_NODES", "Explanation", "GraphTooLargeError", "explain"]
+__all__ = ["DEFAULT_MAX_NODES", "Explanation", "GraphTooLargeError", "explain", "local_rule"]
 
 DEFAULT_MAX_NODES = 10_000
 
@@ -567,3 +567,15 @@ def _grad_status(wrt: Value, total: float, name: str, fmt: Any) -> list[str]:
                 "  and another output may have been differentiated); zero_grad() resets it."
             )
     return [line]
+
+
+def local_rule(node: Value, index: int, names: dict[Value, str]) -> str:
+    """``node``'s local derivative towards its parent ``index``, as a formula in ``names``.
+
+    The rule of :mod:`engine.rules` with this graph's names put in and the
+    incoming gradient set to 1: ``b`` for the edge from ``a`` into
+    ``e = a * b``, ``1 - o * o`` for ``o = tanh(n)``.
+    """
+    if node._rule is None:
+        raise ValueError("a leaf has no local derivatives")
+    return _Graph(node, node, names, str).formula(Edge(node, index))[0]

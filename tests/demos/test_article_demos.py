@@ -83,7 +83,9 @@ def test_every_result_is_a_well_formed_table_over_the_seeds(quick_report: Report
 def test_quick_mode_gives_no_verdicts(quick_report: Report) -> None:
     _, text, results = quick_report
     for result in results.values():
-        assert all(check.verdict == NOT_JUDGED for check in result.checks), result.name
+        for check in result.checks:
+            assert check.verdict == NOT_JUDGED, result.name
+            assert check.detail == check.pairs == "", result.name  # no pair-by-pair verdicts
     assert text.splitlines()[2] == f"**{QUICK_BANNER}**"  # said at the top
     board = text.split("## Scoreboard")[1].split("\n## ")[0]
     for verdict in ("| agrees", "| disagrees", "| no clear difference", "| within noise"):
@@ -240,13 +242,14 @@ def test_report_html_is_self_contained(quick_report: Report) -> None:
     assert all(src.startswith("data:image/") for src in sources)
     assert "http://" not in page
     assert "https://" not in page
-    # a scoreboard row per check, each linking to its section, which exists
+    # a scoreboard row per check, each linking to its section (and one link in the
+    # list of sections at the top), and the section exists
     for result in results.values():
-        assert page.count(f'href="#exp-{result.name}"') == len(result.checks), result.name
+        assert page.count(f'href="#exp-{result.name}"') == len(result.checks) + 1, result.name
         assert f'id="exp-{result.name}"' in page
         assert f"python -m demos.{result.name} --quick --seed {QUICK_SEED}" in page
-    # the lecture's step pages are linked by relative path, and exist
-    for name in ("tour_lecture_steps.html", "tour_neuron_steps.html"):
+    # the lecture's step pages and explorer pages are linked by relative path, and exist
+    for name in ("tour_lecture_steps.html", "tour_neuron_steps.html", "tour_lecture_explorer.html"):
         assert f'href="{name}"' in page
         assert (out / name).exists()
 
