@@ -6,7 +6,7 @@ lr = 1.0 - 0.9 k / 100, the update included. Every contender starts from
 the same weights.
 
     pip install -e ".[test]"                  # micrograd, numpy and torch
-    python benchmarks/bench_compile.py        # about a minute
+    python benchmarks/bench_compile.py        # a minute or two
     python benchmarks/bench_compile.py --rounds 5
 
 What it prints:
@@ -21,8 +21,8 @@ What it prints:
   garbage collector on), the same step written by hand with plain floats
   (the pure-Python floor), the compiled step, eager chainrule, the NumPy
   backend and PyTorch (float64, one thread);
-* micrograd and the compiled step again, each alone in its own process
-  (``--alone``), since micrograd's cost depends on its garbage collector.
+* micrograd and the compiled step again, each alone in a fresh process
+  of its own, since micrograd's cost depends on its garbage collector.
 """
 
 from __future__ import annotations

@@ -12,9 +12,14 @@ writes, into ``--out``:
 * ``decision_boundary.png``: the data and the regions the model assigns
   to each class;
 * ``training.png``: loss and accuracy per step;
-* ``model_graph.svg``: the loss graph of one sample, collapsed to one box
-  per layer and coloured by gradient size;
-* ``neuron.svg``: the graph of one trained neuron with every gradient.
+* ``model_graph.svg``: the loss graph of the sample the trained model gets
+  most wrong (so its loss, and its gradients, are not zero), folded to fit
+  a screen and coloured by gradient size;
+* ``neuron.svg``: one first-layer neuron inside that loss graph, chosen to
+  be active on the sample (a dead ReLU passes no gradient back), with the
+  loss's gradient on every box.
+
+It prints which sample and which neuron it drew, and why.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from typing import Any, cast
 import engine
 from demos._plots import decision_regions, figure, log_scale, save
 from engine import Value
+from engine.core.graph import values_in_order
 from nn import MLP, make_moons
 from nn.losses import hinge_loss, l2_penalty
 
@@ -95,18 +101,68 @@ class _progress:
             self.bar.close()
 
 
-def draw_one_neuron(model: MLP, x: list[float], out: Path) -> Path:
-    """Run one point through the first hidden neuron and draw its graph."""
-    neuron = model.layers[0].neurons[0]
-    inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]
-    for i, w in enumerate(neuron.w):
-        w.label = f"w{i + 1}"
-    neuron.b.label = "b"
-    y = neuron(inputs)
-    y.label = "relu(w.x + b)"
+def sample_loss(model: MLP, x: list[float], label: int) -> Value:
+    """One sample's loss, micrograd's recipe, after backward()."""
+    score = cast(Value, model([Value(x[0]), Value(x[1])]))
+    loss = hinge_loss([score], [label]) + ALPHA * l2_penalty(model.parameters())
+    loss.label = "loss"
     model.zero_grad()
-    y.backward()
-    return _render(engine.draw_dot(y), out / "neuron.svg")
+    loss.backward()
+    return loss
+
+
+def pick_sample(model: MLP, X: list[list[float]], y: list[int]) -> tuple[int, str]:
+    """The sample with the largest hinge loss: the one the model still gets most wrong.
+
+    A sample with hinge loss 0 sends no gradient into the model, so its
+    graph would show zeros everywhere but the weight penalty.
+    """
+    margins = [yi * cast(Value, model(x)).data for x, yi in zip(X, y)]
+    k = min(range(len(X)), key=lambda i: margins[i])
+    hinge = max(0.0, 1.0 - margins[k])
+    why = (
+        f"sample {k} (x = {X[k][0]:.3f}, {X[k][1]:.3f}, label {y[k]:+d}): its hinge loss "
+        f"max(0, 1 - y * score) = {hinge:.4f} is the largest of the {len(X)}, so gradient "
+        "flows back through the model"
+    )
+    if hinge == 0.0:
+        why += " (every sample has loss 0 now: only the weight penalty has gradient)"
+    return k, why
+
+
+def pick_neuron(loss: Value, model: MLP) -> tuple[Value, str]:
+    """The first-layer neuron that is active on this sample and passes back the most gradient."""
+    outputs = {v._prev[0]._scope: v for v in _relu_outputs(loss)}
+    best = None
+    for i, neuron in enumerate(model.layers[0].neurons):
+        out = outputs.get(neuron.path)
+        if out is not None and out.data > 0 and (best is None or abs(out.grad) > abs(best[1].grad)):
+            best = (i, out)
+    if best is None:
+        raise RuntimeError("no first-layer neuron is active on this sample")
+    i, out = best
+    why = (
+        f"neuron layers[0].neurons[{i}]: active on this sample (relu output {out.data:.4f} > 0, "
+        f"so its gradient is not cut off) and the largest |dloss/d output| = {abs(out.grad):.4g} "
+        "among the active ones"
+    )
+    return out, why
+
+
+def _relu_outputs(loss: Value) -> list[Value]:
+    return [
+        v
+        for v in values_in_order(loss)
+        if v._rule is not None and v._rule.name == "relu" and v._prev[0]._scope is not None
+    ]
+
+
+def draw_one_neuron(loss: Value, neuron_out: Value, out: Path) -> Path:
+    """The neuron's part of the loss graph, with the loss's gradients on every box."""
+    graph = engine.draw_dot(
+        loss, focus=neuron_out, title="One active neuron inside the loss: grad = dloss/d value"
+    )
+    return _render(graph, out / "neuron.svg")
 
 
 def plot_decision_boundary(model: MLP, X: list[list[float]], y: list[int], out: Path) -> Path:
@@ -142,20 +198,10 @@ def plot_training(losses: list[float], accuracies: list[float], out: Path) -> Pa
     return save(fig, out, "training", "micrograd's moons recipe, step by step")
 
 
-def draw_model_graph(model: MLP, x: list[float], label: int, out: Path) -> Path:
-    """One sample's loss graph, collapsed as far as it needs to be, with its gradients."""
-    score = cast(Value, model([Value(x[0], label="x1"), Value(x[1], label="x2")]))
-    loss = hinge_loss([score], [label]) + ALPHA * l2_penalty(model.parameters())
-    loss.label = "loss"
-    model.zero_grad()
-    loss.backward()
-    # 'auto' picks the finest view that stays readable: for this model, one
-    # box per layer, with the gradients of each layer's parameters summed up.
+def draw_model_graph(loss: Value, out: Path) -> Path:
+    """The chosen sample's loss graph, folded to fit, coloured by gradient size."""
     graph = engine.draw_dot(
-        loss,
-        collapse="auto",
-        color_by="grad",
-        title="One sample's loss, collapsed; colour = |gradient|",
+        loss, color_by="grad", max_nodes=40, title="One sample's loss, folded; colour = |gradient|"
     )
     return _render(graph, out / "model_graph.svg")
 
@@ -197,11 +243,19 @@ def main(argv: list[str] | None = None) -> int:
 
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
+    k, why_sample = pick_sample(model, X, y)
+    loss = sample_loss(model, X[k], y[k])
+    neuron_out, why_neuron = pick_neuron(loss, model)
+    print(f"drawing {why_sample}")
+    print(f"and {why_neuron}")
     written = [
         ("decision boundary", plot_decision_boundary(model, X, y, out)),
         ("loss and accuracy curves", plot_training(losses, accuracies, out)),
-        ("the model's loss graph, collapsed", draw_model_graph(model, X[0], y[0], out)),
-        ("one trained neuron's graph, with gradients", draw_one_neuron(model, X[0], out)),
+        ("that sample's loss graph, folded", draw_model_graph(loss, out)),
+        (
+            "that neuron inside the loss graph, with gradients",
+            draw_one_neuron(loss, neuron_out, out),
+        ),
     ]
     for what, path in written:
         print(f"{what}: {path}")

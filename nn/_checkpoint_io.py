@@ -125,10 +125,20 @@ def _create_locked_temp(target: Path) -> tuple[int, Path]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
         temp = target.parent / _temp_name(target, secrets.token_hex(4))
-        fd = os.open(temp, flags, 0o666)  # the usual umask applies, as for open()
+        try:
+            fd = os.open(temp, flags, 0o666)  # the usual umask applies, as for open()
+        except PermissionError as error:
+            raise PermissionError(
+                error.errno,
+                f"cannot save to {target}: no permission to create a file in {target.parent} "
+                "(nn.save writes a temporary file there and renames it over the target)",
+            ) from None
         if sys.platform == "win32":
             return fd, temp
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks: leftovers then stay too
+            return fd, temp
         # Another save's cleanup may have taken the file for a leftover in the
         # moment between creating and locking it; then it is unlinked: retry.
         if os.fstat(fd).st_nlink > 0:

@@ -4,6 +4,9 @@ Everything a caller can get wrong about the data, the model's widths, the
 labels or the settings is found here, before any weight changes, and
 reported as a ValueError (or TypeError) saying what to change. The result
 is a :class:`Run`, which the training loop in ``nn.train`` reads.
+
+(About 410 lines: one list of checks, each a few lines, in the order fit
+needs them; split, a reader would lose which check comes first.)
 """
 
 from __future__ import annotations

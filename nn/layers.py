@@ -9,6 +9,9 @@ On top of micrograd's three classes this module adds what a training loop
 needs: :class:`Dropout`, named weight initialisers (``init=``) and
 ``MLP.to_torch()``; ``train()``/``eval()``, ``summary()`` and the state
 dicts come from :class:`nn.module.Module`.
+
+(About 400 lines: the four classes share their argument checks and
+initialisation, so they stay together.)
 """
 
 from __future__ import annotations

@@ -5,18 +5,19 @@ pass (values made once, then the per-sample loop, then the values that
 combine the samples), then the backward pass in exactly the order
 ``loss.backward()`` takes, adds into each parameter's ``.grad`` and returns
 the numbers ``fn`` returned. Values are named as
-:func:`engine.source.variable_names` names them (a usable label, else
-``v<k>``); inside the loop, names are those of the first sample's values.
+the drawings and ``explain`` name them (:mod:`engine.teach.names`: a label,
+a parameter's path such as ``layers_0_neurons_3_w_1``, ``dot4``, ``relu2``);
+inside the loop, names are those of the first sample's values.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from engine.compiler.fold import find_chains, fold_backward, fold_forward
 from engine.compiler.formulas import (
     domain_check,
     forward_line,
@@ -25,7 +26,16 @@ from engine.compiler.formulas import (
     roles,
 )
 from engine.compiler.plan import Plan
-from engine.compiler.writer import Writer, names_for
+from engine.compiler.writer import (
+    Writer,
+    getter,
+    names_for,
+    natural,
+    natural_grad,
+    result_expression,
+    unpack_lines,
+    wrap,
+)
 from engine.core import rules as rules_module
 from engine.core.codegen import HELPERS
 from engine.core.rules import FORWARD_HELPERS, RULES, DomainError
@@ -80,11 +90,11 @@ def _backward(
         started = [t for t in assigned - before if not t.endswith("]")]
         if not lines:
             return
-        out.append(f"{indent}if {g} or not SKIP:  # a dead unit passes on nothing")
+        out.append(f"{indent}if {g} or not SKIP:  # a zero gradient would pass on only zeros")
         out += lines
         if started:
             out.append(f"{indent}else:")
-            out += [f"{indent}    {t} = 0.0" for t in sorted(started, key=_natural_grad)]
+            out += [f"{indent}    {t} = 0.0" for t in sorted(started, key=natural_grad)]
         return
     for i in pass_order(rule, len(prev)):
         target = w.grad(prev[i], in_loop)
@@ -109,6 +119,9 @@ def _backward(
                 w.assigned.add(target)
                 w.loop_inits.append(f"    {target} = 0.0")
             assigned.add(target)
+        if w.unpack_here:
+            out.append(UNPACK)
+            w.unpack_here = False
         if target in assigned or target.endswith("]") or parent in w.param_set:
             out.append(f"{indent}{target} += {expression}")
             continue
@@ -125,6 +138,9 @@ def _backward(
         else:
             out.append(f"{indent}{target} = 0.0 + {expression}")
         clean.add(target)
+
+
+UNPACK = "    <unpack the gradients>"
 
 
 def generate(plan: Plan, arg_names: list[str], vector: Any = None) -> Generated:
@@ -147,12 +163,35 @@ def generate(plan: Plan, arg_names: list[str], vector: Any = None) -> Generated:
         assigned.add(root_grad)
         clean.add(root_grad)
     elif root in w.param_set:
-        back_before.append(f"    {w.grad(root, False)} += 1.0")
+        target = w.grad(root, False)
+        back_before += [UNPACK, f"    {target} += 1.0"]
+        w.unpack_here = False
     before = plan.before_loop()
     after = plan.after_loop()
+    chains = find_chains(plan)
+    last_of = {c.last: c for c in chains}
+    absorbed = {v for c in chains for v in c.members() if v is not c.last}
+    folded_grads = False  # did a folded chain add to GLIST?
+
+    def backward_outside(node: Value, out: list[str]) -> None:
+        nonlocal folded_grads
+        if node in absorbed or node not in root_set or node not in plan.needs_grad:
+            return
+        chain = last_of.get(node)
+        if chain is None:
+            _backward(w, node, False, out, "    ", assigned, clean, None)
+        elif not w.locals_live:
+            fold_backward(w, chain, out, clean)
+            folded_grads = True
+        else:  # the gradients are locals by now: write the chain out
+            for member in sorted(chain.members(), key=_creation, reverse=True):
+                _backward(w, member, False, out, "    ", assigned, clean, None)
+
     for node in reversed(after):
-        if node in root_set and node in plan.needs_grad:
-            _backward(w, node, False, back_before, "    ", assigned, clean, None)
+        backward_outside(node, back_before)
+    if not w.locals_live:
+        back_before.append(UNPACK)
+        w.locals_live = True
     reads: set[str] = set()
     if plan.looped and vector is not None:
         back_loop = vector.backward(w)
@@ -173,13 +212,18 @@ def generate(plan: Plan, arg_names: list[str], vector: Any = None) -> Generated:
                 _backward(w, node, True, body, "        ", loop_assigned, loop_clean, reads, skip)
         back_loop = body
     for node in reversed(before):
-        if node in root_set and node in plan.needs_grad:
-            _backward(w, node, False, back_after, "    ", assigned, clean, None)
+        backward_outside(node, back_after)
 
     # --- forward
+    def forward_outside(node: Value, out: list[str]) -> None:
+        if node in last_of:
+            fold_forward(w, last_of[node], out)
+        elif node not in absorbed:
+            _forward(w, node, False, out, "    ")
+
     fwd_before: list[str] = []
     for node in before:
-        _forward(w, node, False, fwd_before, "    ")
+        forward_outside(node, fwd_before)
     fwd_loop: list[str] = []
     if plan.looped and vector is not None:
         fwd_loop = vector.forward(w)
@@ -194,8 +238,8 @@ def generate(plan: Plan, arg_names: list[str], vector: Any = None) -> Generated:
             _forward(w, node, True, fwd_loop, "        ")
     fwd_after: list[str] = []
     for node in after:
-        _forward(w, node, False, fwd_after, "    ")
-    result = _result_expression(w, plan)
+        forward_outside(node, fwd_after)
+    result = result_expression(w, plan)
 
     # --- assemble
     used = w.used_params
@@ -203,11 +247,18 @@ def generate(plan: Plan, arg_names: list[str], vector: Any = None) -> Generated:
     if plan.params:
         lines.append("    # the parameters' current values")
         lines.append("    PLIST = [p.data for p in PARAMS]")
-        lines += _unpack([names[p] for p in plan.params], "PLIST")
-    if used:
+        lines += unpack_lines([names[p] for p in plan.params], "PLIST")
+    grad_names = [f"grad_{names[p]}" for p in used]
+    unpack: list[str] = []
+    if folded_grads:
+        lines.append("    # their gradients so far (the step adds to them)")
+        lines.append("    GLIST = [p.grad for p in PARAMS]")
+        unpack = unpack_lines(grad_names, "USED_OF(GLIST)") if used else []
+    elif used:
         lines.append("    # their gradients so far (the step adds to them)")
         lines.append("    GLIST = [p.grad for p in PARAMS_WITH_GRAD]")
-        lines += _unpack([f"grad_{names[p]}" for p in used], "GLIST")
+        lines += unpack_lines(grad_names, "GLIST")
+    back_before = [x for line in back_before for x in (unpack if line == UNPACK else [line])]
     lines.append("")
     lines.append("    # forward pass")
     lines += fwd_before
@@ -215,7 +266,7 @@ def generate(plan: Plan, arg_names: list[str], vector: Any = None) -> Generated:
     if vector is not None:
         lines += fwd_loop + vector.exits(w)
     elif plan.looped:
-        saved = sorted(reads & {names[v] for v in [*plan.template, *w.inputs]}, key=_natural)
+        saved = sorted(reads & {names[v] for v in [*plan.template, *w.inputs]}, key=natural)
         for _, exit_name in sorted(w.exits.items()):
             lines.append(f"    {exit_name} = []")
         if saved:
@@ -250,9 +301,13 @@ def generate(plan: Plan, arg_names: list[str], vector: Any = None) -> Generated:
     lines += back_after
     if used:
         lines.append("")
-        lines.append("    for PARAM, GRAD in zip(PARAMS_WITH_GRAD, (")
-        lines += _wrap([f"grad_{names[p]}" for p in used], "        ")
+        target = "INDEX" if folded_grads else "PARAM"
+        lines.append(f"    for {target}, GRAD in zip({target}S_WITH_GRAD, (")
+        lines += wrap(grad_names, "        ")
         lines.append("    )):")
+        lines.append("        GLIST[INDEX] = GRAD" if folded_grads else "        PARAM.grad = GRAD")
+    if folded_grads:
+        lines.append("    for PARAM, GRAD in zip(PARAMS, GLIST):")
         lines.append("        PARAM.grad = GRAD")
     if vector is not None:
         lines += vector.epilogue()
@@ -265,6 +320,10 @@ def generate(plan: Plan, arg_names: list[str], vector: Any = None) -> Generated:
     namespace["DomainError"] = DomainError
     namespace["PARAMS"] = plan.params
     namespace["PARAMS_WITH_GRAD"] = used
+    index = {p: i for i, p in enumerate(plan.params)}
+    namespace["INDEXS_WITH_GRAD"] = [index[p] for p in used]
+    namespace["USED_OF"] = getter([index[p] for p in used])
+    namespace.update(w.constants)
     for rule in RULES.values():
         namespace[f"F_{rule.name}"] = rule.forward
         namespace[f"I_{rule.name}"] = rule.invalid
@@ -278,6 +337,10 @@ def generate(plan: Plan, arg_names: list[str], vector: Any = None) -> Generated:
     exec(compile(source, "<compiled step>", "exec"), namespace)
     how = summary(plan) if vector is None else vector.summary()
     return Generated(source, namespace["step"], plan.params, how)
+
+
+def _creation(v: Value) -> int:
+    return v._seq
 
 
 def summary(plan: Plan) -> str:
@@ -298,7 +361,7 @@ def _shared_ok(w: Writer, reads: set[str], saved: list[str]) -> str:
     if any(text in reads for text in ("NAN", "INF", "(-INF)")):
         return "    SHARED_OK = False  # the graph holds an infinite constant"
     outside = {w.names[v] for v in w.plan.outside}
-    shared = sorted((reads - set(saved)) & outside, key=_natural)
+    shared = sorted((reads - set(saved)) & outside, key=natural)
     tests = ["math.isfinite(sum(PLIST))" if w.plan.params else "True"]
     if shared:
         tests.append(f"math.isfinite(sum(({', '.join(shared)},)))")
@@ -309,47 +372,3 @@ def _shared_ok(w: Writer, reads: set[str], saved: list[str]) -> str:
 
 def _negative_zero(values: list[float]) -> bool:
     return 0.0 in values and any(v == 0.0 and math.copysign(1.0, v) < 0 for v in values)
-
-
-def _natural_grad(name: str) -> tuple[int, str]:
-    return _natural(name.removeprefix("grad_"))
-
-
-def _natural(name: str) -> tuple[int, str]:
-    m = re.fullmatch(r"v(\d+)", name)
-    return (int(m.group(1)), "") if m else (-1, name)
-
-
-def _wrap(items: list[str], indent: str, width: int = 88) -> list[str]:
-    lines: list[str] = []
-    current = indent
-    for item in items:
-        piece = item + ","
-        if len(current) + len(piece) + 1 > width and current.strip():
-            lines.append(current.rstrip())
-            current = indent
-        current += piece + " "
-    if current.strip():
-        lines.append(current.rstrip())
-    return lines
-
-
-def _unpack(targets: list[str], source: str) -> list[str]:
-    if len(targets) == 1:
-        return [f"    ({targets[0]},) = {source}"]
-    return ["    (", *_wrap(targets, "        "), f"    ) = {source}"]
-
-
-def _result_expression(w: Writer, plan: Plan) -> str:
-    def text(item: Any) -> str:
-        if isinstance(item, Value):
-            return w.value(item, False)
-        inner = ", ".join(text(v) for v in item)
-        if isinstance(item, tuple):
-            return f"({inner}{',' if len(item) == 1 else ''})"
-        return f"[{inner}]"
-
-    tr = plan.trace
-    if tr.extras or tr.is_tuple:
-        return text((tr.loss, *tr.extras))
-    return text(tr.loss)

@@ -1,20 +1,24 @@
 """Names in the generated code, and the texts of values and gradients.
 
-A value is named as :func:`engine.teach.source.backward_source` names it:
-its label when that is a usable identifier no other value in the code
-carries, else ``v<k>``. :class:`Writer` gives the text that reads a value
-or accumulates its gradient, inside the sample loop or outside it.
+Values are named as every teaching tool names them (:mod:`engine.teach.names`),
+so the code reads like the drawing. :class:`Writer` gives the text that
+reads a value or accumulates its gradient, inside the sample loop or
+outside it.
 """
 
 from __future__ import annotations
 
+import operator
 import re
-from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 from engine.compiler.formulas import literal
 from engine.compiler.plan import Plan
+from engine.core.codegen import HELPERS
+from engine.core.rules import FORWARD_HELPERS
 from engine.core.value import CONSTANT, Value
-from engine.teach.names import _is_identifier as usable_name
+from engine.teach.names import identifier_names, name_values
 
 # Names the generated function uses for itself; a value's name must differ.
 _OWN_NAME = re.compile(
@@ -29,31 +33,25 @@ def is_own_name(name: str) -> bool:
 
 
 def names_for(plan: Plan, arg_names: list[str]) -> dict[Value, str]:
-    """Each value's name in the code: its label, as backward_source names it.
+    """Each value's name in the code, as the drawings and explain name it.
 
-    A value's label when it is a usable identifier that no other value in
-    the code carries, else ``v<k>``, numbering the parameters, then the
-    argument values, then the nodes in the order they were made. Inside
-    the loop the first sample's values stand for every sample's.
+    The names of :mod:`engine.teach.names` (a label, a parameter's path in
+    its model, ``mul3``, ``relu12``...) as Python identifiers, given to the
+    values the code mentions: the parameters, the arguments' values, and the
+    nodes in the order they were made. Inside the loop the first sample's
+    values stand for every sample's.
     """
     nodes = [*plan.template, *plan.outside] if plan.looped else plan.nodes
     everything = [*plan.params, *plan.trace.inputs, *sorted(nodes, key=_creation)]
-    counts = Counter(v.label for v in everything if v.label)
-    names: dict[Value, str] = {}
-    taken = set(counts)
-    for k, v in enumerate(everything):
-        label = v.label
-        if label and counts[label] == 1 and usable_name(label):
-            name = label
-            if name in arg_names or is_own_name(name):
-                while name in taken or name in arg_names or is_own_name(name):
-                    name += "_"
-                taken.add(name)
-        else:
-            name = f"v{k}"
-            while name in taken:
+    reserved = (*HELPERS, *FORWARD_HELPERS, "float", "engine", *arg_names)
+    names = identifier_names(name_values(everything), reserved=reserved)
+    taken = set(names.values())
+    for v, name in names.items():
+        if is_own_name(name):
+            while name in taken or is_own_name(name) or name in arg_names:
                 name += "_"
-        names[v] = name
+            names[v] = name
+            taken.add(name)
     return names
 
 
@@ -76,6 +74,11 @@ class Writer:
         self.inputs = plan.trace.inputs
         self.assigned: set[str] = set()  # gradients started outside the loop
         self.loop_inits: list[str] = []  # ... and those to start before it
+        # Parameters' gradients live in GLIST until the first line that adds
+        # to one of them as a local; that line is preceded by the unpacking.
+        self.locals_live = False
+        self.unpack_here = False
+        self.constants: dict[str, object] = {}  # tables the code reads (FOLD0, ...)
 
     def path(self, leaf: Value, in_loop: bool) -> str:
         path = self.inputs[leaf]
@@ -111,6 +114,9 @@ class Writer:
                 if v not in self.used:
                     self.used.add(v)
                     self.used_params.append(v)
+                if not self.locals_live:  # the gradients' locals start here
+                    self.locals_live = True
+                    self.unpack_here = True
                 return f"grad_{self.names[v]}"
             return None
         if v not in self.plan.needs_grad:
@@ -122,3 +128,55 @@ class Writer:
         self._exit(t)
         self.grad_exits.setdefault(t, f"GOUT{t}")
         return f"{self.grad_exits[t]}[{k}]"
+
+
+# --- texts ----------------------------------------------------------------------------
+def getter(indices: list[int]) -> Callable[[list[float]], tuple[float, ...]]:
+    """A function picking these items of a list, as a tuple (even of one)."""
+    if len(indices) < 2:
+        return lambda items: tuple(items[i] for i in indices)
+    return operator.itemgetter(*indices)
+
+
+def natural_grad(name: str) -> tuple[int, str]:
+    return natural(name.removeprefix("grad_"))
+
+
+def natural(name: str) -> tuple[int, str]:
+    m = re.fullmatch(r"v(\d+)", name)
+    return (int(m.group(1)), "") if m else (-1, name)
+
+
+def wrap(items: list[str], indent: str, width: int = 88) -> list[str]:
+    lines: list[str] = []
+    current = indent
+    for item in items:
+        piece = item + ","
+        if len(current) + len(piece) + 1 > width and current.strip():
+            lines.append(current.rstrip())
+            current = indent
+        current += piece + " "
+    if current.strip():
+        lines.append(current.rstrip())
+    return lines
+
+
+def unpack_lines(targets: list[str], source: str) -> list[str]:
+    if len(targets) == 1:
+        return [f"    ({targets[0]},) = {source}"]
+    return ["    (", *wrap(targets, "        "), f"    ) = {source}"]
+
+
+def result_expression(w: Writer, plan: Plan) -> str:
+    def text(item: Any) -> str:
+        if isinstance(item, Value):
+            return w.value(item, False)
+        inner = ", ".join(text(v) for v in item)
+        if isinstance(item, tuple):
+            return f"({inner}{',' if len(item) == 1 else ''})"
+        return f"[{inner}]"
+
+    tr = plan.trace
+    if tr.extras or tr.is_tuple:
+        return text((tr.loss, *tr.extras))
+    return text(tr.loss)

@@ -9,6 +9,7 @@ into the parents' ``.grad``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import TYPE_CHECKING, cast
 
 from engine.core import float_pass as _generated
@@ -19,6 +20,8 @@ from engine.core.stale import failure
 
 if TYPE_CHECKING:  # value.py imports this module, so Value is for the type checker only
     from engine.core.value import Value
+
+_grad_of = attrgetter("grad")
 
 # The generated module is not type-annotated (it is data made into code).
 float_pass = cast("Callable[[list[Value]], None]", _generated.float_pass)
@@ -49,24 +52,28 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     if not order:
         root.grad += seed
         return
-    earlier = [node.grad for node in order]
-    leaf_grads = [leaf.grad for leaf in leaves]  # to undo a pass that fails
-    carried = any(earlier)
+    # map() with attrgetter runs in C: most calls find nothing to carry
+    carried = any(map(_grad_of, order))
+    earlier = list(map(_grad_of, order)) if carried else None
     if carried:
         for node in order:
             node.grad = 0.0
+    leaf_grads = list(map(_grad_of, leaves))  # to undo a pass that fails
     root.grad = seed
     try:
         float_pass(order)
     except BaseException as error:
-        for node, g in zip(order, earlier):
-            node.grad = g
+        for i, node in enumerate(order):
+            node.grad = 0.0 if earlier is None else earlier[i]
         for leaf, g in zip(leaves, leaf_grads):
             leaf.grad = g
         if isinstance(error, Exception):
-            raise failure(root, error, "backward()") from error
+            explained = failure(root, error, "backward()")
+            if explained is error:  # not stale: pass the error on as it is
+                raise
+            raise explained from error
         raise
-    if carried:
+    if earlier is not None:
         for node, g in zip(order, earlier):
             node.grad += g
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from engine.core.codegen import fill_regions, float_pass_module, value_regions
+from engine.core.codegen import float_pass_module
+from engine.core.codegen_methods import fill_regions, value_regions
 from engine.core.rules import RULES
 
 HERE = Path(__file__).parent

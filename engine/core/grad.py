@@ -43,7 +43,10 @@ def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = Fa
         else:
             result = _grads(output, wanted, 1.0, lambda v: v.data)
     except Exception as error:  # on a stale graph, say so
-        raise failure(output, error, "grad()") from error
+        explained = failure(output, error, "grad()")
+        if explained is error:  # not stale: pass the error on as it is
+            raise
+        raise explained from error
     return result[0] if single else result
 
 

@@ -44,7 +44,6 @@ class Off:
 
 
 _STATE: ContextVar[str | Off | None] = ContextVar("chainrule_recording", default=None)
-_SCOPE: ContextVar[str | None] = ContextVar("chainrule_scope", default=None)
 
 # Bound once: the per-node read on the hot path.
 current = _STATE.get
@@ -57,7 +56,8 @@ def is_grad_enabled() -> bool:
 
 def current_scope() -> str | None:
     """The name that new nodes are tagged with, or None."""
-    return _SCOPE.get()
+    state = current()
+    return state.scope if type(state) is Off else state  # type: ignore[return-value]
 
 
 def _publish(enabled: bool, scope: str | None) -> None:
@@ -71,10 +71,14 @@ def set_scope(name: str | None) -> str | None:
     leaves a scope many times per step (a layer, for each of its neurons):
     ``previous = set_scope(name); ...; set_scope(previous)``.
     """
-    previous = _SCOPE.get()
-    _SCOPE.set(name)
-    _publish(type(current()) is not Off, name)
-    return previous
+    # One read and one write of the state: nn's layers call this twice per
+    # neuron, so it is on the hot path of every MLP.
+    state = current()
+    if type(state) is Off:
+        _STATE.set(Off(name))
+        return state.scope
+    _STATE.set(name)
+    return state  # type: ignore[return-value]
 
 
 # The grad switches active in this thread or task, innermost last. Each entry
@@ -98,7 +102,7 @@ class _Switch:
 
     def __enter__(self) -> None:
         _SWITCHES.set((*_SWITCHES.get(), (self, self._on)))
-        _publish(self._on, _SCOPE.get())
+        _publish(self._on, current_scope())
 
     def __exit__(self, *exc: object) -> None:
         stack = list(_SWITCHES.get())
@@ -109,7 +113,7 @@ class _Switch:
         else:
             raise RuntimeError(f"{self!r} was exited without being entered in this thread")
         _SWITCHES.set(tuple(stack))
-        _publish(stack[-1][1] if stack else True, _SCOPE.get())
+        _publish(stack[-1][1] if stack else True, current_scope())
 
     def __call__(self, function: F) -> F:
         @functools.wraps(function)

@@ -40,6 +40,9 @@ rewrites both after a change here.
 Adding an op: add a row below (``unary`` for most), add its PyTorch call to
 ``tests/oracle.py``, run ``python -m engine.core.generate``, and the tests
 generated from the table check it against PyTorch and finite differences.
+
+This module stays whole (about 470 lines): it is the table, and a reader
+should find every op, its helpers and its conventions in one place.
 """
 
 from __future__ import annotations

@@ -9,6 +9,10 @@ A node refers to its parents only, never to itself or its children, so a
 graph holds no reference cycles and is freed by reference counting the
 moment its output is dropped (micrograd's per-node closures make a cycle
 at every node and leave the work to the much slower cycle collector).
+
+The module is longer than most (about 540 lines) because about 200 of them
+are the op methods generated from the table, which belong inside the class
+they extend; the hand-written part is the node, its constructor and reprs.
 """
 
 from __future__ import annotations
@@ -476,31 +480,28 @@ def _each(values: Iterable[Operand], op: str) -> tuple[Value, ...]:
     return items  # type: ignore[return-value]  # every item is a Value: checked above
 
 
+_SEQUENCES = (list, tuple)  # what dot's fast path takes as weights and inputs
+
+
 def _pairs(
-    ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None, op: str, lift: bool
-) -> tuple[Any, Any, tuple[Value, ...], Any]:
+    ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None, op: str
+) -> tuple[list[Value], list[Value], tuple[Value, ...], float]:
     """A dot product's weights, inputs, parents (``w1..wn, x1..xn[, bias]``) and start.
 
-    Without ``lift`` nothing is checked (the fast path: the caller's loop
-    fails on anything that is not a Value); with it, numbers become
-    constants and anything else raises a TypeError.
+    Numbers become constants; anything else raises a TypeError, and weights
+    and inputs of different lengths a ValueError.
     """
-    if type(ws) is not list and type(ws) is not tuple:
-        ws = list(ws)
-    if type(xs) is not list and type(xs) is not tuple:
-        xs = list(xs)
-    if len(ws) != len(xs):
+    weights = [_lift(w, op) for w in ws]
+    inputs = [_lift(x, op) for x in xs]
+    if len(weights) != len(inputs):
         raise ValueError(
-            f"{op}() needs as many weights as inputs, got {len(ws)} weights and {len(xs)} inputs"
+            f"{op}() needs as many weights as inputs, "
+            f"got {len(weights)} weights and {len(inputs)} inputs"
         )
-    if lift:
-        ws = [_lift(w, op) for w in ws]
-        xs = [_lift(x, op) for x in xs]
-        bias = None if bias is None else _lift(bias, op)
     if bias is None:
-        return ws, xs, (*ws, *xs), 0.0
-    start = bias.data if type(bias) is Value else None
-    return ws, xs, (*ws, *xs, bias), start
+        return weights, inputs, (*weights, *inputs), 0.0
+    lifted = _lift(bias, op)
+    return weights, inputs, (*weights, *inputs, lifted), lifted.data
 
 
 # sum() and dot() build one node for many parents. A Neuron's dot is the bulk
@@ -518,17 +519,22 @@ def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - engine.sum mirrors 
 
 def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:
     """``bias + w1*x1 + ... + wn*xn`` as **one** node (rule 'dot')."""
-    weights, inputs, parents, total = _pairs(ws, xs, bias, "dot", lift=False)
-    try:
-        for w, x in zip(weights, inputs):
-            total += w.data * x.data
-    except (AttributeError, TypeError):  # a number among them: wrap it below
-        total = None
-    if type(total) is not float:
-        # the lists made above: ws and xs may be iterators, read once
-        weights, inputs, parents, total = _pairs(weights, inputs, bias, "dot", lift=True)
-        for w, x in zip(weights, inputs):
-            total += w.data * x.data
+    # The fast path: lists (or tuples) of Values, the bulk of an MLP's forward
+    # pass. Numbers to wrap and anything else take the checked path below.
+    sized = type(ws) in _SEQUENCES and type(xs) in _SEQUENCES
+    if sized and len(ws) == len(xs):  # type: ignore[arg-type]
+        try:
+            total = 0.0 if bias is None else bias.data  # type: ignore[union-attr]
+            for w, x in zip(ws, xs):
+                total += w.data * x.data  # type: ignore[union-attr]
+        except (AttributeError, TypeError):
+            total = None
+        if type(total) is float and ws:
+            parents = (*ws, *xs) if bias is None else (*ws, *xs, bias)
+            return _node(total, parents, _R_DOT, ())  # type: ignore[arg-type]
+    weights, inputs, parents, total = _pairs(ws, xs, bias, "dot")
+    for w, x in zip(weights, inputs):
+        total += w.data * x.data
     return _node(total, parents, _R_DOT, ()) if parents else _leaf(0.0)
 
 

@@ -34,6 +34,10 @@ Names are those of :func:`engine.teach.names.names`: a value's label,
 or a short generated one like ``mul3`` (the explanation says which
 value that is). Nothing here reads or writes ``.grad``, except to say
 whether ``wrt.grad`` currently agrees.
+
+The module stays whole (about 570 lines): the graph, paths and accumulation
+sections of one explanation share one numbering of edges and one layout,
+and splitting them would scatter the text a reader compares line by line.
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ from engine.teach.source import (
     short_forward_text,
 )
 
-__all__ = ["DEFAULT_MAX_NODES", "Explanation", "GraphTooLargeError", "explain"]
+__all__ = ["DEFAULT_MAX_NODES", "Explanation", "GraphTooLargeError", "explain", "local_rule"]
 
 DEFAULT_MAX_NODES = 10_000
 
@@ -563,3 +567,15 @@ def _grad_status(wrt: Value, total: float, name: str, fmt: Any) -> list[str]:
                 "  and another output may have been differentiated); zero_grad() resets it."
             )
     return [line]
+
+
+def local_rule(node: Value, index: int, names: dict[Value, str]) -> str:
+    """``node``'s local derivative towards its parent ``index``, as a formula in ``names``.
+
+    The rule of :mod:`engine.rules` with this graph's names put in and the
+    incoming gradient set to 1: ``b`` for the edge from ``a`` into
+    ``e = a * b``, ``1 - o * o`` for ``o = tanh(n)``.
+    """
+    if node._rule is None:
+        raise ValueError("a leaf has no local derivatives")
+    return _Graph(node, node, names, str).formula(Edge(node, index))[0]

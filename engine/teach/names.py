@@ -40,7 +40,7 @@ from collections.abc import Iterable
 from engine.core.graph import values_in_order
 from engine.core.value import CONSTANT, Value
 
-__all__ = ["identifier_names", "name_values", "names", "short_name"]
+__all__ = ["identifier_names", "is_identifier", "name_values", "names", "short_name"]
 
 # Ops whose table name is not the best short name for their result.
 _OP_NAMES = {"pow_const": "pow", "leaky_relu": "lrelu"}
@@ -66,6 +66,8 @@ def name_values(order: Iterable[Value]) -> dict[Value, str]:
             wanted[short] = wanted.get(short, 0) + 1
     taken.update(_below_model(s) for s in wanted)
     counters: dict[str, int] = {}
+    # Only a stem some label or parameter ends in digits after can collide.
+    risky = {m.group(1) for m in map(_STEM.fullmatch, taken) if m}
     label_uses: dict[str, int] = {}
     result: dict[Value, str] = {}
     for v in order:
@@ -84,7 +86,11 @@ def name_values(order: Iterable[Value]) -> dict[Value, str]:
             continue
         else:
             stem = "c" if v._seq == CONSTANT else "x"
-        result[v] = _fresh(stem, taken, counters)
+        if stem in risky:
+            result[v] = _fresh(stem, taken, counters)
+        else:
+            k = counters[stem] = counters.get(stem, 0) + 1
+            result[v] = f"{stem}{k}"
     return result
 
 
@@ -105,6 +111,7 @@ def _fresh(stem: str, taken: set[str], counters: dict[str, int], start: int = 1)
     return name
 
 
+_STEM = re.compile(r"(.*?)\d+")
 _ITEM = re.compile(r"(\w+)\[(\w+)\]")
 
 
@@ -138,7 +145,8 @@ RESERVED = frozenset(
 )
 
 
-def _is_identifier(name: str) -> bool:
+def is_identifier(name: str) -> bool:
+    """``name`` can name a value in generated Python (not a keyword, not reserved)."""
     return (
         name.isidentifier()
         and unicodedata.normalize("NFKC", name) == name  # Python folds identifiers
@@ -156,14 +164,14 @@ def identifier_names(shown: dict[Value, str], reserved: Iterable[str] = ()) -> d
     and gets a ``_2``, ``_3``, ... if that is taken.
     """
     banned = set(reserved)
-    kept = {name for name in shown.values() if _is_identifier(name) and name not in banned}
+    kept = {name for name in shown.values() if is_identifier(name) and name not in banned}
     result: dict[Value, str] = {}
     for v, name in shown.items():
         if name in kept:
             result[v] = name
             continue
         base = re.sub(r"\W+", "_", name).strip("_") or "v"
-        if base[0].isdigit() or not _is_identifier(base) or base in banned:
+        if base[0].isdigit() or not is_identifier(base) or base in banned:
             base = f"v_{base}"
         candidate, k = base, 1
         while candidate in kept:

@@ -36,7 +36,7 @@ from typing import Any
 from engine.core.codegen import HELPERS
 from engine.core.graph import refuse_larger_than, topological_order, values_in_order
 from engine.core.value import CONSTANT, Value
-from engine.teach.names import identifier_names
+from engine.teach.names import identifier_names, is_identifier
 from engine.teach.names import names as display_names
 
 __all__ = [
@@ -54,6 +54,10 @@ __all__ = [
 
 
 # --- the values of a graph and their names ----------------------------------------------
+
+
+# A label generated code may use as it is (engine.compiler names its values with it).
+_usable = is_identifier
 
 
 def variable_names(root: Value) -> dict[Value, str]:

@@ -6,6 +6,8 @@
   boxes, and the gradient colour scale;
 * :mod:`~engine.viz.explore`: ``explore(root, path)``, an HTML page to
   open and fold groups by clicking, with hover details and search;
+* :mod:`~engine.viz.group_steps`: the backward pass of a big graph box by
+  box (neuron by neuron, layer by layer), ``expand=`` for one group's steps;
 * :mod:`~engine.viz.steps`: ``backward_steps(root, path)``, the backward
   pass as a flip-book page.
 
@@ -22,6 +24,7 @@ from engine.viz.dot import (
     view_sizes,
 )
 from engine.viz.explore import Explorer, explore
+from engine.viz.group_steps import GroupSteps, group_steps
 from engine.viz.steps import BackwardSteps, backward_steps
 
 __all__ = [
@@ -31,9 +34,11 @@ __all__ = [
     "Explorer",
     "GraphTooLargeError",
     "GraphvizNotFoundError",
+    "GroupSteps",
     "RenderError",
     "backward_steps",
     "draw_dot",
     "explore",
+    "group_steps",
     "view_sizes",
 ]

@@ -190,7 +190,7 @@ def layout(tree: Tree, open_set: set[int], root: int) -> Layout:
                 edge = merged[source, target] = Edge(source, target, 0, source[0] == "g")
                 edges.append(edge)
             edge.count += 1
-            if p._prev:
+            if p._prev or p._scope is None:  # not a parameter
                 edge.params_only = False
         if drawn:
             edges.append(Edge(target, mine))
@@ -285,3 +285,15 @@ def ranks(edges: list[Edge]) -> dict[str, int]:
             if pending[nxt] == 0:
                 ready.append(nxt)
     return rank
+
+
+def plan_auto(tree: Tree, max_nodes: int, root: int) -> Layout:
+    """The folded drawing with the most detail that fits ``max_nodes`` boxes.
+
+    A graph small enough to read whole is drawn whole, every group open.
+    """
+    if len(tree.order) <= max(int(max_nodes * READABLE_SHARE), min(max_nodes, 40)):
+        return layout(tree, set(range(len(tree.groups))), root)
+    if top_box_count(tree) > max_nodes:
+        return cut_at_depth(layout(tree, set(), root), max_nodes)
+    return choose_open(tree, max_nodes, root)

@@ -16,8 +16,10 @@ Usage::
 
 What the drawing shows:
 
-* every ``Value`` is a box with its label (if it has one), ``data`` and
-  ``grad``;
+* every ``Value`` is a box with its name (its label, a parameter's path
+  such as ``layers[0].neurons[3].w[1]``, or a short generated name such as
+  ``mul3``: the names of :func:`engine.teach.names.names`, which ``explain``
+  and the step pages use too), ``data`` and ``grad``;
 * every op is a small oval of its own (``+``, ``*``, ``**2``, ``tanh``,
   ``dot``, ...), with an arrow from each parent into the op and one from
   the op to its result. ``a * a`` draws two arrows from ``a``: the op
@@ -25,22 +27,18 @@ What the drawing shows:
 * colours tell leaves, intermediates and the output apart, and a small
   legend says which is which.
 
-Big graphs (``collapse=``). A moons sample's loss has hundreds of values
-(thousands in micrograd) and a full batch tens of thousands, far more than
-Graphviz lays out in reasonable time or a person can read. Values made
-inside a module carry its path (``value.scope``), so the drawing can show
-one box per neuron (``collapse='neuron'``), per layer (``'layer'``) or per
-top-level module or loss helper (``'module'``). A collapsed box shows the
-group's name and size, its output's data and grad, and how many parameters
-it holds with their largest ``|grad|``. Arrows that enter or leave a box
-are merged, one per pair of drawn nodes, labelled ``×k`` when they stand
-for k uses; an arrow that carries only parameters (into a weight penalty,
-say) is grey, dashed and labelled 'params'. Values made outside any module
-(inputs, a hand-written loss) keep their own boxes. The default,
-``'auto'``, picks the finest view that draws at most ``max_nodes`` boxes
-(and, if a view manages it, at most four arrows per allowed box: Graphviz
-slows down with arrows even more than with boxes). How scopes map to
-groups is spelled out in :mod:`engine.viz.views`.
+Big graphs. With its defaults (``collapse='auto'``) ``draw_dot`` never
+refuses: it folds the graph (modules and scopes, chains of one op, repeated
+shapes, parameters with their block; :mod:`engine.viz.fold`), opens what
+fits and cuts the rest at a depth (:mod:`engine.viz.cut`), drawing open
+groups as frames (:mod:`engine.viz.render`). ``collapse='neuron'``,
+``'layer'``, ``'module'`` and ``'none'`` ask for one particular view, built
+by :mod:`engine.viz.views`: one box per neuron, layer or top-level module,
+or every value. A collapsed box shows the group's name and size, its
+output's data and grad, and its parameters. Arrows that enter or leave a
+box are merged, one per pair of drawn nodes, labelled ``×k`` when they
+stand for k uses; an arrow that carries only parameters (into a weight
+penalty, say) is grey, dashed and labelled 'params'.
 
 Gradients at a glance (``color_by='grad'``). Every box is filled by the
 size of its gradient on a log scale, pale for tiny and dark red for large,
@@ -59,38 +57,34 @@ Design notes:
   can be diffed and tested.
 * The traversal keeps its own stack instead of recursing, so a chain of a
   million nodes is no harder than a chain of ten.
-* The graph is counted before anything is drawn. Graphviz's layout takes
-  minutes on graphs of a few thousand nodes, so when the chosen view would
-  draw more than ``max_nodes`` boxes :func:`draw_dot` raises
-  :class:`GraphTooLargeError` instead of hanging a notebook. Op ovals are
-  not counted: every op belongs to exactly one box.
-* A collapsed view costs one pass over the graph: nodes that are collapsed
-  away never reach graphviz, so a 66,000-value batch becomes DOT text in
-  well under a second.
+* The view is planned before anything is drawn, and an explicit view that
+  would give Graphviz more than ``DOT_BOX_LIMIT`` boxes or ``DOT_EDGE_LIMIT``
+  arrows (it needs minutes for a few thousand) raises
+  :class:`GraphTooLargeError` naming a view that works, instead of hanging
+  a notebook. Op ovals are not counted: every op belongs to exactly one box.
+  Rendering itself runs under a time limit (:mod:`engine.viz.digraph`).
+* Nodes that are folded away never reach graphviz, so a 66,000-value batch
+  becomes DOT text in well under a second.
+* This module is longer than most (about 600 lines) because it keeps the
+  two kinds of view (folded, and by named level) and their shared labels,
+  styles and legend in one place; the planning lives in ``fold``, ``cut``
+  and ``views``.
 """  # noqa: RUF002 - the multiplication sign of a merged edge, as drawn
 
 from __future__ import annotations
 
-import functools
 import html
 import itertools
 import math
-import os
 from typing import TYPE_CHECKING, Any
 
 from engine.core.graph import GraphTooLargeError, values_in_order
 from engine.core.value import CONSTANT, Value
 from engine.teach.names import name_values
-from engine.viz.cut import (
-    READABLE_SHARE,
-    Layout,
-    choose_open,
-    cut_at_depth,
-    layout,
-    top_box_count,
-)
-from engine.viz.fold import Tree, fold
-from engine.viz.render import DOT_TIMEOUT, RenderError, add_layout, pick_rankdir, run_dot
+from engine.viz.cut import Layout, plan_auto
+from engine.viz.digraph import GraphvizNotFoundError, digraph_class, import_graphviz
+from engine.viz.fold import fold
+from engine.viz.render import RenderError, add_layout, pick_rankdir
 from engine.viz.views import (
     COLLAPSE_CHOICES,
     LEVELS,
@@ -132,35 +126,6 @@ DOT_EDGE_LIMIT = 1600
 _RANKDIRS = ("auto", "LR", "TB", "RL", "BT")
 TIMES = "\u00d7"  # the multiplication sign, written before k on a merged edge
 _COLOR_BY = ("kind", "grad")
-
-
-class GraphvizNotFoundError(RuntimeError):
-    """The Graphviz ``dot`` program is missing, so the graph cannot be rendered.
-
-    Raised by ``.pipe()``, ``.render()``, ``.view()`` and notebook display of
-    a graph returned by :func:`draw_dot`. It replaces graphviz's own
-    ``graphviz.ExecutableNotFound`` (kept as ``__cause__``) with a message
-    that says how to install Graphviz. Both are ``RuntimeError`` subclasses,
-    so ``except RuntimeError`` catches either.
-    """
-
-    def __init__(self, detail: str = "") -> None:
-        message = (
-            "Rendering a graph needs the Graphviz program `dot`, which was not found "
-            "on PATH. `pip install graphviz` installs only the Python bindings; "
-            "install the program itself:\n"
-            "  Debian/Ubuntu:  sudo apt-get install graphviz\n"
-            "  macOS:          brew install graphviz\n"
-            "  conda:          conda install -c conda-forge graphviz\n"
-            "  Windows:        the installer from graphviz.org, then add its bin "
-            "folder to PATH\n"
-            "Without Graphviz you can still get the DOT text of the drawing: "
-            "print(graph.source), or save it with graph.save('graph.gv'), and "
-            "render it anywhere Graphviz is available."
-        )
-        if detail:
-            message += f"\n(graphviz said: {detail})"
-        super().__init__(message)
 
 
 # --- how each kind of node looks ------------------------------------------------------
@@ -300,13 +265,13 @@ def draw_dot(
     if rankdir == "auto":
         rankdir = pick_rankdir(folded) if folded is not None else "LR"
 
-    graphviz_module = _import_graphviz()
+    graphviz_module = import_graphviz()
     nohtml = graphviz_module.nohtml  # so a label like "<x>" is not read as HTML
 
     graph_attr = {"rankdir": rankdir}
     if title is not None:
         graph_attr.update(label=nohtml(_escape_text(title)), labelloc="t", fontsize="16")
-    graph = _digraph_class()(
+    graph = digraph_class()(
         name="chainrule",
         format=format,
         graph_attr=graph_attr,
@@ -320,26 +285,9 @@ def draw_dot(
 
     if folded is not None:
         scale = _folded_scale(folded) if color_by == "grad" else None
-
-        def value_fill(value: Value, kind: str) -> dict[str, str]:
-            return _filled(kind, None if scale is None else scale.colour(value.grad))
-
-        def group_fill(g: int, kind: str) -> dict[str, str]:
-            return _filled(
-                kind, None if scale is None else scale.colour(_group_magnitude(folded, g))
-            )
-
-        def numbers(value: Value) -> str:
-            text = f"data {_number(value.data, precision)}"
-            return f"{text} grad {_number(value.grad, precision)}" if show_grad else text
-
-        def node_label(value: Value, name: str) -> str:
-            return _value_label(value, name, show_grad, precision, sideways)
-
-        kinds_drawn = add_layout(
-            graph, folded, names, root, node_label, group_fill, value_fill,
-            _STYLES["op"], nohtml, numbers,
-        )  # fmt: skip
+        kinds_drawn = _add_folded(
+            graph, folded, names, root, scale, nohtml, show_grad, precision, sideways
+        )
     else:
         assert view is not None
         scale = _grad_scale(view, order) if color_by == "grad" else None
@@ -349,6 +297,54 @@ def draw_dot(
 
     if legend:
         _add_legend(graph, kinds_drawn, nohtml, level, scale)
+    return graph
+
+
+def _add_folded(
+    graph: Any,
+    folded: Layout,
+    names: dict[Value, str],
+    root: Value,
+    scale: GradScale | None,
+    nohtml: Any,
+    show_grad: bool,
+    precision: int,
+    sideways: bool,
+) -> set[str]:
+    """Boxes, frames and arrows of a folded view (see engine.viz.render.add_layout)."""
+
+    def value_fill(value: Value, kind: str) -> dict[str, str]:
+        return _filled(kind, None if scale is None else scale.colour(value.grad))
+
+    def group_fill(g: int, kind: str) -> dict[str, str]:
+        return _filled(kind, None if scale is None else scale.colour(_group_magnitude(folded, g)))
+
+    def numbers(value: Value) -> str:
+        text = f"data {_number(value.data, precision)}"
+        return f"{text} grad {_number(value.grad, precision)}" if show_grad else text
+
+    def node_label(value: Value, name: str) -> str:
+        return _value_label(value, name, show_grad, precision, sideways)
+
+    return add_layout(
+        graph, folded, names, root, node_label, group_fill, value_fill,
+        _STYLES["op"], nohtml, numbers,
+    )  # fmt: skip
+
+
+def draw_layout(view: Layout, root: Value, names: dict[Value, str], precision: int = 4) -> Any:
+    """The Digraph of a folded view planned elsewhere (the box-by-box step page), no legend."""
+    nohtml = import_graphviz().nohtml
+    rankdir = pick_rankdir(view)
+    graph = digraph_class()(
+        name="chainrule",
+        format="svg",
+        graph_attr={"rankdir": rankdir},
+        node_attr={"shape": "record", "fontsize": "14"},
+        edge_attr={"arrowsize": "0.7"},
+    )
+    graph.collapse = "auto"
+    _add_folded(graph, view, names, root, None, nohtml, True, precision, rankdir in ("LR", "RL"))
     return graph
 
 
@@ -391,18 +387,6 @@ def _add_level_view(
     for edge in view.edges:
         graph.edge(edge.src, edge.dst, **_edge_style(edge))
     return kinds_drawn
-
-
-def plan_auto(tree: Tree, max_nodes: int, root: int) -> Layout:
-    """The folded drawing with the most detail that fits ``max_nodes`` boxes.
-
-    A graph small enough to read whole is drawn whole, every group open.
-    """
-    if len(tree.order) <= max(int(max_nodes * READABLE_SHARE), min(max_nodes, 40)):
-        return layout(tree, set(range(len(tree.groups))), root)
-    if top_box_count(tree) > max_nodes:
-        return cut_at_depth(layout(tree, set(), root), max_nodes)
-    return choose_open(tree, max_nodes, root)
 
 
 def _auto_advice(order: list[Value], index: dict[Value, int], root: Value) -> str:
@@ -620,111 +604,3 @@ def _add_legend(
             label="|grad|, log scale", labeljust="l", fontsize="10", style="dashed", color="gray60"
         )
         box.node("legend_scale", label=f"<{table}>", shape="plain", fontsize="9")
-
-
-# --- graphviz, imported on first use --------------------------------------------------
-
-
-def _import_graphviz() -> Any:
-    try:
-        import graphviz
-    except ImportError as exc:
-        raise ImportError(
-            "draw_dot() needs the graphviz Python package: pip install graphviz. "
-            "Rendering also needs the Graphviz programs (e.g. apt-get install "
-            "graphviz, brew install graphviz, or conda install -c conda-forge "
-            "graphviz)."
-        ) from exc
-    return graphviz
-
-
-@functools.cache
-def _digraph_class() -> type[Any]:
-    """``graphviz.Digraph`` with a helpful error when ``dot`` is missing.
-
-    Defined on first use because graphviz itself is imported on first use.
-    Only the entry points are wrapped: ``.view()`` goes through
-    ``.render()``, and notebook display (``_repr_image_svg_xml`` and
-    friends) goes through ``.pipe()``; ``_repr_mimebundle_`` is wrapped too
-    in case a graphviz release routes it differently.
-    """
-    import graphviz  # draw_dot has already checked that it is installed
-
-    # graphviz ships no type hints, so mypy sees its classes as Any.
-    class Digraph(graphviz.Digraph):  # type: ignore[misc]
-        """A graphviz.Digraph whose rendering explains how to install Graphviz."""
-
-        collapse = "none"  # the view draw_dot drew: auto, none, neuron, layer or module
-        timeout: float | None = DOT_TIMEOUT  # seconds dot may run; None: no limit
-
-        def pipe(
-            self,
-            format: str | None = None,  # noqa: A002 - graphviz's own name
-            *args: Any,
-            encoding: str | None = None,
-            **kwargs: Any,
-        ) -> Any:
-            """The rendered drawing, from ``dot`` run with a time limit of ``self.timeout``."""
-            program = kwargs.get("engine") or self.engine
-            if args or set(kwargs) - {"engine", "quiet"}:
-                # renderer/formatter options: graphviz's own pipe (no time limit)
-                try:
-                    return super().pipe(format, *args, encoding=encoding, **kwargs)
-                except graphviz.ExecutableNotFound as exc:
-                    raise GraphvizNotFoundError(str(exc)) from exc
-            try:
-                data = run_dot(self.source, format or self.format, self.timeout, program)
-            except FileNotFoundError as exc:
-                missing = graphviz.ExecutableNotFound([program])
-                missing.__cause__ = exc
-                raise GraphvizNotFoundError(str(missing)) from missing
-            return data.decode(encoding) if encoding is not None else data
-
-        def render(
-            self,
-            filename: Any = None,
-            directory: Any = None,
-            view: bool = False,
-            cleanup: bool = False,
-            format: str | None = None,  # noqa: A002 - graphviz's own name
-            *args: Any,
-            outfile: Any = None,
-            **kwargs: Any,
-        ) -> Any:
-            """Save the DOT text and write the rendered file next to it (or to ``outfile``)."""
-            if view or args or kwargs:
-                try:
-                    return super().render(
-                        filename, *args, directory=directory, view=view, cleanup=cleanup,
-                        format=format, outfile=outfile, **kwargs,
-                    )  # fmt: skip
-                except graphviz.ExecutableNotFound as exc:
-                    raise GraphvizNotFoundError(str(exc)) from exc
-            fmt = format or self.format
-            if outfile is not None:
-                target = os.fspath(outfile)
-                fmt = format or os.path.splitext(target)[1].lstrip(".") or self.format
-                source_path = (
-                    self.save(os.path.splitext(target)[0] + ".gv")
-                    if filename is None
-                    else self.save(filename, directory)
-                )
-            else:
-                source_path = self.save(filename, directory=directory)
-                target = f"{source_path}.{fmt}"
-            data = self.pipe(fmt)
-            with open(target, "wb") as file:
-                file.write(data)
-            if cleanup:
-                os.remove(source_path)
-            return target
-
-        def _repr_mimebundle_(self, *args: Any, **kwargs: Any) -> Any:
-            try:
-                return super()._repr_mimebundle_(*args, **kwargs)
-            except graphviz.ExecutableNotFound as exc:
-                raise GraphvizNotFoundError(str(exc)) from exc
-
-    # Show as engine.viz.Digraph in reprs rather than as a function local.
-    Digraph.__qualname__ = "Digraph"
-    return Digraph

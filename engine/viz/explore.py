@@ -33,7 +33,8 @@ from typing import Any
 from engine.core.graph import values_in_order
 from engine.core.value import CONSTANT, Value
 from engine.teach.names import name_values
-from engine.viz.dot import DEFAULT_MAX_NODES, plan_auto
+from engine.viz.cut import plan_auto
+from engine.viz.dot import DEFAULT_MAX_NODES
 from engine.viz.fold import TOP, fold
 
 __all__ = ["Explorer", "explore"]

@@ -75,7 +75,7 @@ class Tree:
     group_of: list[int]  # innermost group of each value, TOP if none
     top_children: list[int]
     top_members: list[int]
-    uses: list[int]  # how many times each value is used as an op's input
+    uses: list[int]  # how many ops use each value as an input
 
     def children(self, g: int) -> list[int]:
         return self.top_children if g == TOP else self.groups[g].children
@@ -116,37 +116,51 @@ class _Builder:
         self.order = order
         self.index = index
         n = len(order)
-        self.uses = [0] * n
+        self.uses = [0] * n  # how many ops use each value
         self.user = [-1] * n  # the (last) op using each value; the only one if uses == 1
         self.groups: list[Group] = []
         self.group_of = [TOP] * n
         self.by_scope: dict[str, int] = {}
-        self.members_of: dict[int, list[int]] = {}
+        self.leaf: list[str | None] = [None] * n  # 'c', 'x' or 'p' for a leaf
+        self.pidx: list[tuple[int, ...]] = [()] * n  # the parents' indices
 
     # --- scopes -------------------------------------------------------------------------
 
     def place_in_scopes(self) -> None:
         order, index, uses, user = self.order, self.index, self.uses, self.user
-        scope: list[str | None] = [None] * len(order)
-        loose: dict[int, str | None] = {}  # user-made leaf -> common scope of its users
-        common = _CommonScope()
+        n = len(order)
+        scope: list[str | None] = [None] * n
+        # What each leaf is: 'c' a wrapped number, 'x' an input, 'p' a parameter.
+        leaf = self.leaf
+        pidx = self.pidx
         for i, v in enumerate(order):
             if not v._prev:
                 if v._scope is not None:
                     scope[i] = parameter_module(v._scope)
+                    leaf[i] = "p"
+                else:
+                    leaf[i] = "c" if v._seq == CONSTANT else "x"
+        loose: dict[int, str | None] = {}  # user-made leaf -> common scope of its users
+        common = _CommonScope()
+        for i, v in enumerate(order):
+            prev = v._prev
+            if not prev:
                 continue
             s = scope[i] = v._scope
-            for p in v._prev:
-                j = index[p]
-                uses[j] += 1
-                user[j] = i
-                if not p._prev and p._scope is None:
-                    loose[j] = s if j not in loose else common(loose[j], s)
+            js = pidx[i] = tuple([index[p] for p in prev])
+            for j in js:
+                if user[j] != i:  # x * x is one use by one op
+                    uses[j] += 1
+                    user[j] = i
+                    kind = leaf[j]
+                    if kind is not None and kind != "p":
+                        loose[j] = s if j not in loose else common(loose[j], s)
         for j, s in loose.items():
             scope[j] = s
+        group_of = self.group_of
         for i, s in enumerate(scope):
             if s is not None:
-                self.group_of[i] = self._scope_group(s)
+                group_of[i] = self._scope_group(s)
 
     def _scope_group(self, path: str) -> int:
         g = self.by_scope.get(path)
@@ -232,7 +246,7 @@ class _Builder:
             if len(chain) < FOLD_MIN:
                 continue
             inside = set(chain)
-            terms = sum(1 for i in chain for p in order[i]._prev if self.index[p] not in inside)
+            terms = sum(1 for i in chain for j in self.pidx[i] if j not in inside)
             g = self._new("chain", _chain_title(order[end], len(chain), terms), container)
             for i in chain:
                 group_of[i] = g
@@ -240,33 +254,42 @@ class _Builder:
         return chain_of
 
     def _fold_repeats(self, container: int, members: list[int], chain_of: dict[int, int]) -> None:
-        order, index, group_of, uses = self.order, self.index, self.group_of, self.uses
+        group_of, uses, pidx = self.group_of, self.uses, self.pidx
         claimed: set[int] = set()
-        # Who consumes what: each op (or chain, as one) with its single-use inputs.
+        # Who consumes what: each op (or chain, as one) with its single-use inputs;
+        # and which members something inside the group uses.
         feeds: dict[int, list[int]] = {}
+        used_inside: set[int] = set()
         for i in members:
-            v = order[i]
-            if not v._prev:
+            js = pidx[i]
+            if not js:
                 continue
             consumer = chain_of.get(i, -2 - i)  # chains by group id, ops by -2 - index
-            for p in v._prev:
-                j = index[p]
-                if group_of[j] == container and uses[j] == 1:
-                    feeds.setdefault(consumer, []).append(j)
+            for j in js:
+                if group_of[j] == container:
+                    used_inside.add(j)
+                    if uses[j] == 1:
+                        found = feeds.get(consumer)
+                        if found is None:
+                            feeds[consumer] = [j]
+                        else:
+                            found.append(j)
         # Outputs of the group: used by nothing inside it.
-        inside_users: set[int] = set()
-        for i in members:
-            for p in order[i]._prev:
-                inside_users.add(index[p])
-        outputs = [i for i in members if i not in inside_users and group_of[i] == container]
+        outputs = [i for i in members if i not in used_inside and group_of[i] == container]
         for roots in [*feeds.values(), outputs]:
+            if len(roots) < FOLD_MIN:
+                continue  # too few to repeat
             shapes: dict[tuple[object, ...], list[list[int]]] = {}
             for j in roots:
                 if j in claimed or group_of[j] != container:
                     continue
                 cone: list[int] = []
                 shape = self._shape(j, container, cone, claimed, 0)
-                shapes.setdefault(shape, []).append(cone)
+                found_cones = shapes.get(shape)
+                if found_cones is None:
+                    shapes[shape] = [cone]
+                else:
+                    found_cones.append(cone)
             for shape, cones in shapes.items():
                 if len(cones) < FOLD_MIN:
                     continue
@@ -280,32 +303,33 @@ class _Builder:
         self, j: int, container: int, cone: list[int], claimed: set[int], depth: int
     ) -> tuple[object, ...]:
         """The shape of the subgraph ending at ``j``, collecting its values into ``cone``."""
-        v = self.order[j]
         cone.append(j)
-        if not v._prev:
-            return ("c" if v._seq == CONSTANT else "x",)
+        kind = self.leaf[j]
+        if kind is not None:
+            return (kind if kind != "p" else "x",)
+        v = self.order[j]
         rule = v._rule
         assert rule is not None
         parts: list[object] = []
-        seen: list[Value] = []
-        for p in v._prev:
-            k = self.index[p]
-            if p in seen:
-                parts.append(("#", seen.index(p)))
+        js = self.pidx[j]
+        group_of, uses, leaf = self.group_of, self.uses, self.leaf
+        for position, k in enumerate(js):
+            if k in js[:position]:
+                parts.append(("#", js.index(k)))
                 continue
-            seen.append(p)
             if (
                 depth < _CONE_DEPTH
-                and self.group_of[k] == container
-                and self.uses[k] == 1
+                and group_of[k] == container
+                and uses[k] == 1
                 and k not in claimed
             ):
-                parts.append(self._shape(k, container, cone, claimed, depth + 1))
-            elif not p._prev:
-                kind = "c" if p._seq == CONSTANT else "x" if p._scope is None else "p"
-                parts.append((kind,))
+                if leaf[k] is not None:  # a leaf only this op uses: part of the cone
+                    cone.append(k)
+                    parts.append((leaf[k],))
+                else:
+                    parts.append(self._shape(k, container, cone, claimed, depth + 1))
             else:
-                parts.append(("v",))
+                parts.append((leaf[k] or "v",))
         return (rule.name, v._ctx, *parts)
 
     def finish(self) -> Tree:

@@ -22,8 +22,10 @@ Frames, exactly:
   of non-leaf values (``len(engine.topological_order(root))``), taken in the
   order ``root.backward()`` takes them, so there are **N + 1 frames**. The
   grads shown are the partial sums at that moment; the edges of the step
-  are drawn thick and red, and the caption has one line per parent, e.g.
-  ``dL/da += dL/de * de/da = -2.0 * -3.0 = 6.0``;
+  are drawn thick and red, and the caption has one line per parent that
+  tells the local derivative (the op's own rule, in symbols, then its
+  number) from the accumulated gradient, e.g.
+  ``local de/da = b = -3;  grad a += grad e * de/da = -2 * -3 = 6``;
 * the last frame's grads are exactly what ``root.backward()`` gives from
   zero grads.
 
@@ -46,6 +48,7 @@ from typing import Any
 
 from engine.core.graph import values_in_order
 from engine.core.value import Value
+from engine.teach.explain import local_rule
 from engine.teach.names import names as display_names
 from engine.teach.replay import PassStep, replay_backward
 from engine.teach.source import edge_name, forward_text
@@ -165,19 +168,23 @@ class BackwardSteps:
             node = step.node
             lines = []
             for t in step.transfers:
-                d_parent = f"d{out}/d{names[t.parent]}"
+                parent = names[t.parent]
+                local = edge_name(node, t.index, names)
                 line = (
-                    f"{d_parent} += d{out}/d{names[node]} * {edge_name(node, t.index, names)} "
+                    f"local {local} = {local_rule(node, t.index, names)} = {num(t.local)};  "
+                    f"grad {parent} += grad {names[node]} * {local} "
                     f"= {num(step.g)} * {num(t.local)} = {num(t.amount)}"
                 )
                 if t.parent in seen:
-                    line += f", so {d_parent} is now {num(t.after)}"
+                    line += f", so grad {parent} is now {num(t.after)}"
                 seen.add(t.parent)
                 lines.append(line)
             k = len(frames)
             heading = (
                 f"Step {k} of {n_steps}: {names[node]} = {forward_text(node, names)} passes "
-                f"its gradient d{out}/d{names[node]} = {num(step.g)} on to its parents."
+                f"its accumulated gradient grad {names[node]} = d{out}/d{names[node]} = "
+                f"{num(step.g)} on to its parents. Each line: the local derivative (this op "
+                "alone, its rule then its number), then what is added to the parent's grad."
             )
             frames.append(Frame(k, node, dict(now), heading, tuple(lines)))
 
@@ -201,16 +208,15 @@ class BackwardSteps:
         graph = graphviz.Digraph(
             name="chainrule_steps",
             graph_attr={"rankdir": self.rankdir},
-            node_attr={"shape": "record", "fontsize": "11"},
-            edge_attr={"arrowsize": "0.7"},
+            # 14 pt: a drawing shown at its natural size stays legible on a 1024 px projector
+            node_attr={"shape": "record", "fontsize": "14"},
+            edge_attr={"arrowsize": "0.8"},
         )
         index = {v: k for k, v in enumerate(self.order)}
         for k, value in enumerate(self.order):
             # Laid out once for all frames: the grad field gets the widest text it will show.
             widest = max((self._num(f.grads[value]) for f in self.frames), key=len)
-            fields = [f"data {self._num(value.data)}", f"grad {widest}"]
-            if value.label:
-                fields.insert(0, value.label)
+            fields = [self.names[value], f"data {self._num(value.data)}", f"grad {widest}"]
             row = " | ".join(_escape_record(f) for f in fields)
             kind = _kind(value, self.root)
             graph.node(
@@ -373,8 +379,9 @@ def backward_steps(
     Args:
         root: the output whose backward pass is shown (usually a loss).
         path: where to write the page.
-        max_nodes: refuse graphs with more values than this (``None``: any
-            size); see :class:`~engine.viz.GraphTooLargeError`.
+        max_nodes: a graph with more values than this gets the box-by-box
+            page of :mod:`engine.viz.group_steps` instead (neuron by neuron,
+            layer by layer; ``None``: always a frame per scalar step).
         rankdir, title, legend: as for :func:`engine.draw_dot`.
         precision: significant digits of numbers that are not short and exact.
 
@@ -386,6 +393,18 @@ def backward_steps(
     the grads after the k-th node of the pass, so there are
     ``len(engine.topological_order(root)) + 1`` frames.
     """
+    if (
+        isinstance(root, Value)
+        and max_nodes is not None
+        and not isinstance(max_nodes, bool)
+        and isinstance(max_nodes, int)
+        and max_nodes >= 1
+        and len(values_in_order(root)) > max_nodes
+    ):
+        # Too many values for a frame per scalar step: step box by box instead.
+        from engine.viz.group_steps import group_steps
+
+        return group_steps(root, path, title=title)
     steps = BackwardSteps(
         root, max_nodes, rankdir=rankdir, title=title, precision=precision, legend=legend
     )

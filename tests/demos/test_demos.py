@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import random
+import re
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from demos import graph_tour, moons
+from engine import Value
+from nn import MLP, make_moons
 
 
 def test_moons_demo_reaches_full_accuracy(
@@ -22,8 +27,28 @@ def test_moons_demo_reaches_full_accuracy(
 
 def test_moons_demo_quick_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert moons.main(["--quick", "--out", str(tmp_path / "nested" / "dir"), "--quiet"]) == 0
-    assert "20 steps" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "20 steps" in printed
     assert (tmp_path / "nested" / "dir").is_dir()
+    # it says which sample and neuron it drew, and why
+    assert re.search(r"drawing sample \d+ .*hinge loss .* is the largest", printed)
+    assert re.search(r"neuron layers\[0\]\.neurons\[\d+\]: active on this sample", printed)
+
+
+def test_moons_draws_a_sample_with_loss_and_an_active_neuron() -> None:
+    X, labels = make_moons(40, noise=0.1, seed=3)
+    y = [2 * t - 1 for t in labels]
+    random.seed(3)
+    model = MLP(2, [16, 16, 1])
+    moons.train(model, X, y, 5, show=False)
+    k, _ = moons.pick_sample(model, X, y)
+    margins = [yi * cast(Value, model(x)).data for x, yi in zip(X, y)]
+    assert 1 - margins[k] == max(1 - m for m in margins) > 0  # the largest hinge loss
+    loss = moons.sample_loss(model, X[k], y[k])
+    out, _ = moons.pick_neuron(loss, model)
+    assert out.data > 0  # active: its ReLU passes gradient back
+    assert out.grad != 0
+    assert str(out._prev[0].scope).startswith("MLP.layers[0]")
 
 
 def test_graph_tour_writes_every_artifact(

@@ -120,8 +120,7 @@ def test_sequential_names_its_children_after_their_places() -> None:
     skip_sums = [v for v in engine.topological_order(out) if v.scope == "Sequential.layers[1]"]
     assert len(skip_sums) == 3  # the Residual's three additions
     assert all(v._op == "+" for v in skip_sums)
-    # every parameter carries its full path: its neuron's, then w[i] or b
-    scopes = {p._scope for p in net.layers[0].parameters()}
+    scopes = {p._scope for p in net.layers[0].parameters()}  # each parameter's full path
     assert scopes == {
         f"Sequential.layers[0].neurons[{i}].{name}"
         for i in range(3)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,6 +53,22 @@ def test_saving_onto_a_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(IsADirectoryError, match="it is a folder; give a file name"):
         nn.save(MLP(2, [1]), tmp_path / "model.json")
     assert names(tmp_path) == ["model.json"]
+
+
+def test_a_folder_without_write_permission_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_open = os.open
+
+    def refusing_open(path: Any, flags: int, *args: Any) -> int:
+        if flags & os.O_CREAT:  # what a read-only folder does (root would not see it)
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    with pytest.raises(PermissionError, match=f"no permission to create a file in {tmp_path}"):
+        nn.save(MLP(2, [1]), tmp_path / "model.json")
+    assert names(tmp_path) == []
 
 
 @posix_only

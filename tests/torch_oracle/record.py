@@ -45,6 +45,11 @@ KINKS: list[tuple[str, Case]] = [
     ("pow_const", Case((0.0,), (0,))),
     ("pow_const", Case((0.0,), (1,))),
     ("pow_const", Case((0.0,), (2,))),
+    ("pow", Case((float("nan"), 0.0))),
+    ("pow", Case((0.0, 1e-300))),
+    ("pow", Case((0.0, -0.0))),
+    ("pow_const", Case((0.0,), (1e-300,))),
+    ("pow_const", Case((float("nan"),), (0,))),
 ]
 SECOND_ORDER_SAMPLES = 8
 

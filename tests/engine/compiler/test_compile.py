@@ -464,3 +464,26 @@ def test_the_module_docstring_example_runs() -> None:
     import engine.compiler
 
     assert doctest.testmod(engine.compiler).failed == 0
+
+
+@pytest.mark.parametrize(
+    "penalty",
+    [
+        lambda ps, w: sum(p * p for p in ps),  # micrograd's weight penalty
+        lambda ps, w: sum(p * 2.0 for p in ps) + w * 3,  # constants in the terms
+        lambda ps, w: w * 3 + sum(a * b for a, b in zip(ps, reversed(ps))),  # two parameters
+        lambda ps, w: sum((p * p for p in ps), 1.5) * 0.5,  # another start
+    ],
+)
+def test_sums_over_the_parameters_fold_into_loops_exactly(penalty: Any) -> None:
+    model, loss_fn, X, y = demo(5, [6, 1])
+    params = model.parameters()
+    w = params[0]
+
+    def fn(X: Any, y: Any) -> Any:
+        loss, scores = loss_fn(X, y)
+        return loss + 0.01 * penalty(params, w), scores
+
+    step = both(fn, params, X, y)
+    assert "terms of parameters, in a loop" in step.source
+    both(fn, params, X, y, loop=False)

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import random
 import re
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any, cast
 
@@ -22,6 +18,7 @@ from engine.teach.replay import replay_backward
 from engine.viz import Explorer, explore
 from nn import MLP
 from nn.losses import hinge_loss, l2_penalty
+from tests.browser import chromium
 
 
 def small_loss() -> Value:
@@ -78,27 +75,6 @@ def test_notebooks_get_an_iframe_and_bad_paths_a_clear_error(tmp_path: Path) -> 
 
 
 # --- in Chromium ---------------------------------------------------------------------------
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def chromium(url: str, *flags: str) -> str:
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is needed for the explorer tests on CI")
-        pytest.skip("Chromium is not installed")
-    with tempfile.TemporaryDirectory() as profile:
-        done = subprocess.run(
-            [
-                CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", f"--user-data-dir={profile}", "--window-size=1280,800",
-                "--virtual-time-budget=4000", *flags, url,
-            ],
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
 
 
 def boxes(dom: str) -> list[str]:

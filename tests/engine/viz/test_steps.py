@@ -126,10 +126,14 @@ def check_captions(
         edge = f"d{names[node]}/d{name}"
         if sum(1 for p in node._prev if p is parent) > 1:
             edge += f"#{nth_use(caption)}"
-        head = f"d{out}/d{name} += d{out}/d{names[node]} * {edge} = "
-        assert caption.startswith(head), (caption, head)
-        numbers = FLOAT.findall(caption[len(head) :])
+        # "local de/da = b = -3.0;  grad a += grad e * de/da = -2.0 * -3.0 = 6.0"
+        local_part, _, step_part = caption.partition(";  ")
+        assert local_part.startswith(f"local {edge} = "), caption
+        head = f"grad {name} += grad {names[node]} * {edge} = "
+        assert step_part.startswith(head), (caption, head)
+        numbers = FLOAT.findall(step_part[len(head) :])
         shown_g, shown_local, shown_amount = numbers[:3]
+        assert local_part.endswith(f" = {shown_local}"), caption
         i = index_of(node, parent, caption)
         local = fd_local(node, i)
         assert approx(shown_g, g)
@@ -189,15 +193,21 @@ def test_lecture_page(tmp_path: Path) -> None:
     assert data["root"] == "L"
     assert [f["node"] for f in data["frames"]] == [None, "L", "d", "e"]
     assert data["frames"][3]["captions"] == [
-        "dL/da += dL/de * de/da = -2.0 * -3.0 = 6.0",
-        "dL/db += dL/de * de/db = -2.0 * 2.0 = -4.0",
+        "local de/da = b = -3.0;  grad a += grad e * de/da = -2.0 * -3.0 = 6.0",
+        "local de/db = a = 2.0;  grad b += grad e * de/db = -2.0 * 2.0 = -4.0",
     ]
+    # L = d * f: the local dL/dd is f, apart from the accumulated grad d
     assert data["frames"][1]["captions"] == [
-        "dL/dd += dL/dL * dL/dd = 1.0 * -2.0 = -2.0",
-        "dL/df += dL/dL * dL/df = 1.0 * 4.0 = 4.0",
+        "local dL/dd = f = -2.0;  grad d += grad L * dL/dd = 1.0 * -2.0 = -2.0",
+        "local dL/df = d = 4.0;  grad f += grad L * dL/df = 1.0 * 4.0 = 4.0",
     ]
-    assert "Step 3 of 3: e = a * b passes its gradient dL/de = -2.0 on to its parents." in page
-    assert "<code>dL/da += dL/de * de/da = -2.0 * -3.0 = 6.0</code>" in page
+    assert (
+        "Step 3 of 3: e = a * b passes its accumulated gradient grad e = dL/de = -2.0 "
+        "on to its parents." in page
+    )
+    assert (
+        "<code>local de/da = b = -3.0;  grad a += grad e * de/da = -2.0 * -3.0 = 6.0</code>" in page
+    )
     # the page works offline: controls and the script are inline
     for control in ('id="back"', 'id="play"', 'id="forward"', 'id="slider"'):
         assert control in page
@@ -225,7 +235,9 @@ def test_tanh_neuron(tmp_path: Path) -> None:
     page, data = write(o, tmp_path, precision=3, rankdir="TB", title="<neuron> & co")
     check_page(o, page, data)
     assert "<title>&lt;neuron&gt; &amp; co</title>" in page
-    assert data["frames"][1]["captions"] == ["do/dn += do/do * do/dn = 1.0 * 0.5 = 0.5"]
+    assert data["frames"][1]["captions"] == [
+        "local do/dn = 1.0 - o * o = 0.5;  grad n += grad o * do/dn = 1.0 * 0.5 = 0.5"
+    ]
 
 
 def test_fan_out_shows_accumulation(tmp_path: Path) -> None:
@@ -237,10 +249,11 @@ def test_fan_out_shows_accumulation(tmp_path: Path) -> None:
     page, data = write(c, tmp_path)
     check_page(c, page, data)
     assert data["frames"][1]["captions"] == [
-        "dc/db += dc/dc * dc/db#1 = 1.0 * -4.0 = -4.0",
-        "dc/db += dc/dc * dc/db#2 = 1.0 * -4.0 = -4.0, so dc/db is now -8.0",
+        "local dc/db#1 = b = -4.0;  grad b += grad c * dc/db#1 = 1.0 * -4.0 = -4.0",
+        "local dc/db#2 = b = -4.0;  grad b += grad c * dc/db#2 = 1.0 * -4.0 = -4.0, "
+        "so grad b is now -8.0",
     ]
-    assert data["frames"][2]["captions"][1].endswith(", so dc/da is now -16.0")
+    assert data["frames"][2]["captions"][1].endswith(", so grad a is now -16.0")
 
 
 @pytest.mark.parametrize("op", ["pow_const", "leaky_relu", "dot", "sum", "div", "sigmoid"])
@@ -280,16 +293,17 @@ def test_ids_are_unique_in_the_page(tmp_path: Path) -> None:
 # --- limits and errors --------------------------------------------------------------------------
 
 
-def test_big_graphs_are_refused_with_advice(tmp_path: Path) -> None:
+def test_big_graphs_step_box_by_box(tmp_path: Path) -> None:
     model = MLP(2, [8, 8, 1])
     loss = score(model, [0.5, -1.0])
     n = len(values_in_order(loss))
     assert n > 80
-    with pytest.raises(
-        GraphTooLargeError, match=f"this graph has {n} values, more than max_nodes=80"
-    ):
-        backward_steps(loss, tmp_path / "big.html")
-    assert not (tmp_path / "big.html").exists()
+    page = backward_steps(loss, tmp_path / "big.html", max_nodes=80).read_text()
+    assert "box by box" in page
+    frames = json.loads(page.split('id="group-steps">', 1)[1].split("</script>", 1)[0])["frames"]
+    headings = [f["heading"] for f in frames]
+    assert any("MLP.layers[0].neurons[3] (5 values)" in h for h in headings)  # neuron by neuron
+    assert len(frames) - 1 < sum(1 for v in values_in_order(loss) if v._prev)
     with pytest.raises(GraphTooLargeError, match="steps x values"):
         BackwardSteps(loss, max_nodes=10)
 

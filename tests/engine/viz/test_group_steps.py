@@ -1,0 +1,60 @@
+"""The box-by-box step page of a big graph."""
+
+from __future__ import annotations
+
+import html
+import random
+import re
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+import engine
+from engine import Value
+from engine.core.graph import values_in_order
+from engine.viz.group_steps import GroupSteps
+from nn import MLP
+from tests.browser import chromium
+
+
+def micrograd_loss() -> Value:
+    random.seed(1)
+    model = MLP(2, [8, 8, 1])
+    score = cast(Value, model([Value(0.5), Value(-1.0)]))
+    loss = (1 + -1.0 * score).relu() + 1e-4 * cast(Value, sum(p * p for p in model.parameters()))
+    return loss
+
+
+def test_frames_go_box_by_box_and_end_on_the_backward_pass() -> None:
+    loss = micrograd_loss()
+    page = GroupSteps(loss)
+    order = values_in_order(loss)
+    grads = dict(zip(order, engine.grad(loss, order)))
+    boxes = [f.box for f in page.frames[1:]]
+    assert len(boxes) == len(set(boxes))  # each box once, when the pass is done with it
+    assert any(str(f.heading).startswith("Frame ") and "neurons[" in f.heading for f in page.frames)
+    last = page.frames[-1].numbers
+    for i in page.view.values:  # every value drawn on its own shows its final grad
+        assert last[f"v{i}"] == f"grad {grads[order[i]]:.4g}"
+    assert page.frames[0].numbers[f"v{order.index(loss)}"] == "grad 1"
+    caption = next(c for f in page.frames for c in f.captions if c.startswith("local "))
+    assert re.match(r"local d\S+/d\S+ = .+ = \S+;  grad \S+ \+= grad \S+ \* d\S+ = ", caption)
+
+
+def test_expand_opens_one_group_for_its_scalar_steps() -> None:
+    loss = micrograd_loss()
+    closed = GroupSteps(loss, max_nodes=20)
+    opened = GroupSteps(loss, max_nodes=20, expand="MLP.layers[1]")
+    assert len(opened.frames) > len(closed.frames)
+    assert any("dot" in (f.heading or "") and "layers[1]" in f.heading for f in opened.frames)
+    with pytest.raises(ValueError, match="no group is called 'nope'"):
+        GroupSteps(loss, expand="nope")
+
+
+def test_page_flips_frames_in_chromium(tmp_path: Path) -> None:
+    path = GroupSteps(micrograd_loss()).save(tmp_path / "steps.html")
+    dom = chromium(f"{path.resolve().as_uri()}#frame=3", "--dump-dom")
+    heading = html.unescape(dom.split('id="heading">', 1)[1].split("</p>", 1)[0])
+    assert heading.startswith("Frame 3: the pass is done with ")
+    assert 'class="node hot"' in dom
