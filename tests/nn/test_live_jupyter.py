@@ -170,7 +170,7 @@ def test_in_a_browser_updates_reach_the_loaded_page_without_reloading_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     cells = []
-    for seed in (1, 2, 3):
+    for seed in (1, 2, 3, 4):
         notebook, _ = run_in_notebook(monkeypatch, epochs=3, seed=seed)
         cells.append({"outputs": notebook.outputs, "updates": [t for _, t in notebook.updates]})
     host = tmp_path / "notebook.html"
@@ -185,8 +185,11 @@ def test_in_a_browser_updates_reach_the_loaded_page_without_reloading_it(
     assert data["end"] == "4/3/3"  # the last update's full run adds nothing twice
     assert data["marker"] == "set before the updates"  # the same window: never reloaded
     assert data["reloads"] == "0"
-    # Updates run before the page listened are handed over when it loads.
+    # A page that (re)loads after updates were sent asks for them and gets them all.
+    assert data["reattached"] == "4/3/3"
     assert data["early"] == "4/3/3"
     # Outputs in separate frames: delivered across them, the page not reloaded.
     assert data["isolated"] == "4/3/3 kept"
-    assert data["gaps"] == "0/0/0"
+    # A saved notebook opened again replays the whole run from the last update.
+    assert data["reopened"] == "4/3/3"
+    assert data["gaps"] == "0/0/0/0"
