@@ -392,6 +392,38 @@ function init() {
   }
   document.body.dataset.ready = "1";
 }
+// --- live in Jupyter: new frames arrive by message ---------------------------------------
+// The notebook posts {chainruleLive: id, start, frames, health?, graph?}: the
+// frames from index `start` on. Frames the page has are skipped, so a message
+// seen twice changes nothing; a message that would leave a gap is refused.
+function receive(e) {
+  const m = e.data;
+  if (!m || m.chainruleLive !== D.live || !Array.isArray(m.frames)) return;
+  if (m.start > D.frames.length) { document.body.dataset.gaps = String(+(document.body.dataset.gaps || 0) + 1); return; }
+  const atEnd = S.frame === D.frames.length - 1;
+  const fresh = m.frames.slice(D.frames.length - m.start);
+  if (m.health) D.health = m.health;
+  if (m.graph) { D.graph = m.graph; $("graph").innerHTML = D.graph.svg; }
+  if (!fresh.length && !m.health && !m.graph) return;
+  D.frames.push(...fresh);
+  $("frame").max = String(D.frames.length - 1);
+  if (atEnd && !S.playing) S.frame = D.frames.length - 1;  // follow training unless scrubbing
+  document.body.dataset.frames = String(D.frames.length);
+  show();
+}
 window.film = { setFrame, selectSample, state: S, sampleGraph, unpack };
 init();
+if (D.live) {
+  window.addEventListener("message", receive);
+  document.body.dataset.frames = String(D.frames.length);
+  // Ask the notebook (any frame of it: the update script may live in another
+  // output's frame) for the messages sent before this listener existed.
+  const hello = { chainruleLiveHello: D.live };
+  (function post(w) {
+    for (let i = 0; i < w.length; i++) {
+      try { if (w[i] !== window) { w[i].postMessage(hello, "*"); post(w[i]); } } catch (err) { /* unreachable */ }
+    }
+  })(window.top);
+  if (window.top !== window) window.top.postMessage(hello, "*");
+}
 })();

@@ -13,8 +13,20 @@ and the collapsed graph of one sample's loss coloured by |grad|, drawn by
 graph; the slider, the play and step buttons and the arrow keys move
 through the epochs (frame 0 is the model before training).
 
-In Jupyter (and no ``path``) the view is one output that is replaced in
-place as epochs finish (at most every ``every`` seconds, and at the end).
+In Jupyter (and no ``path``) the page is displayed once, in an iframe with
+a unique id, and is never replaced, so it neither reloads nor flickers.
+Beside it sits a second, invisible output: a small ``<script>`` that is
+updated in place through its own display id as epochs finish (at most
+every ``every`` seconds). Each update carries only the frames recorded
+since the previous one; the script hands them to the loaded page with
+``postMessage``, and the page appends them, moves the slider's end and
+shows the newest epoch unless you have moved back to an earlier one.
+Messages that arrive before the page has loaded are kept by the notebook
+page and handed over when the page asks for them. At the end of training
+the script is updated once more with every frame (and the final graph),
+so that a saved notebook, opened again and trusted, replays the whole run.
+No cell gets a new output per epoch.
+
 With a ``path``, or outside Jupyter, the film is written to ``path`` (by
 default ``training_film.html``) when training ends: one self-contained
 file, no network access, no other files.
@@ -29,6 +41,7 @@ cannot show and why).
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +61,32 @@ from nn.health import GradientHealth, layers_of
 from nn.layers import Layer
 
 DEFAULT_PATH = "training_film.html"
+
+# Runs in the notebook's page each time the update script is (re)rendered.
+# It keeps every message in ``window.chainruleLive.views[id]`` and posts the
+# new one to every frame under the notebook's top window: the view's iframe
+# is one of them, in this document or, in frontends that put each output in
+# a frame of its own, in another (pages ignore ids that are not theirs). A
+# page that loads later says hello the same way and gets all kept messages,
+# so a message sent before it listened is not lost.
+_DELIVERY = """(function (message) {
+  var hub = window.chainruleLive = window.chainruleLive || {views: {}};
+  if (!hub.listening) {
+    hub.listening = true;
+    window.addEventListener("message", function (e) {
+      var d = e.data, kept = d && d.chainruleLiveHello && hub.views[d.chainruleLiveHello];
+      if (kept && e.source) kept.forEach(function (m) { e.source.postMessage(m, "*"); });
+    });
+  }
+  var kept = hub.views["VIEW_ID"] = hub.views["VIEW_ID"] || [];
+  if (!message) return;
+  kept.push(message);
+  (function post(w) {
+    for (var i = 0; i < w.length; i++) {
+      try { w[i].postMessage(message, "*"); post(w[i]); } catch (err) { /* unreachable */ }
+    }
+  })(window.top);
+})"""
 
 
 def _in_jupyter() -> bool:
@@ -77,7 +116,10 @@ class LiveView(Callback):
         self._health = GradientHealth(warn=False)
         self._data: tuple[list[list[float]], list[Any], Any] | None = None
         self._spec: DenseSpec | None = None
-        self._handle: Any = None
+        self._view_id = ""
+        self._deliver: Any = None  # the display handle of the update script (Jupyter)
+        self._sent = 0  # frames the page has (or will get from the messages sent)
+        self._sent_health: list[str] = []
         self._shown = 0.0
 
     def set_data(self, X: list[list[float]], y: list[Any], validation: Any) -> None:
@@ -97,10 +139,15 @@ class LiveView(Callback):
             self._health.on_train_begin(logs)
         self._jupyter = self.path is None and _in_jupyter()
         self._record(-1, {})
+        self._deliver = None
         if self._jupyter:
             from IPython.display import HTML, display
 
-            self._handle = display(HTML(self._framed()), display_id=True)
+            self._view_id = f"chainrule-live-{uuid.uuid4().hex}"
+            display(HTML(self._framed()))  # shown once, never updated: no reload
+            self._sent = len(self.frames)
+            self._sent_health = list(self._health.names)
+            self._deliver = display(HTML(self._delivery(None)), display_id=True)
             self._shown = time.monotonic()
 
     def on_epoch_begin(self, epoch: int, logs: Logs) -> None:
@@ -123,8 +170,8 @@ class LiveView(Callback):
         if self._has_layers:
             self._health.on_epoch_end(epoch, logs)
         self._record(epoch, logs)
-        if self._handle is not None and time.monotonic() - self._shown >= self.every:
-            self._refresh()
+        if self._deliver is not None and time.monotonic() - self._shown >= self.every:
+            self._send_new_frames()
 
     def _record(self, epoch: int, logs: Logs) -> None:
         frame: dict[str, Any] = {"epoch": epoch + 1, "logs": dict(logs)}
@@ -134,8 +181,8 @@ class LiveView(Callback):
         self.frames.append(frame)
 
     def on_train_end(self, logs: Logs) -> None:
-        if self._handle is not None:
-            self._refresh()
+        if self._deliver is not None:
+            self._send_everything()
             return
         target = self.path or Path(DEFAULT_PATH)
         target.write_text(self._page(live=False), encoding="utf-8")
@@ -143,11 +190,42 @@ class LiveView(Callback):
         if self.params.get("verbose", False):
             print(f"LiveView: wrote the training film ({len(self.frames)} frames) to {target}")
 
-    def _refresh(self) -> None:
+    # --- Jupyter: deliveries to the page already shown ---------------------------------
+
+    def _send_new_frames(self) -> None:
+        """Send the frames the page does not have yet (and health names, if they changed)."""
+        message: dict[str, Any] = {"start": self._sent, "frames": self.frames[self._sent :]}
+        if self._health.names != self._sent_health:
+            message["health"] = [f"{m}/{name}" for m in MEASURES for name in self._health.names]
+            self._sent_health = list(self._health.names)
+        if self._spec is None:
+            # The page cannot rerun such a model: its graph is drawn here, at the latest epoch.
+            message["graph"] = self.payload()["graph"]
+        self._update_script(message)
+
+    def _send_everything(self) -> None:
+        """The last update: every frame and the final graph, for a notebook opened again.
+
+        The page ignores the frames it has; a saved notebook keeps only this
+        update's script beside the first frame's page, and replays the run from it.
+        """
+        payload = self.payload()
+        message = {"start": 0, "frames": self.frames, "health": payload["health"]}
+        message["graph"] = payload["graph"]
+        self._update_script(message)
+
+    def _update_script(self, message: dict[str, Any]) -> None:
         from IPython.display import HTML
 
-        self._handle.update(HTML(self._framed()))
+        message["chainruleLive"] = self._view_id
+        self._deliver.update(HTML(self._delivery(message)))
+        self._sent = len(self.frames)
         self._shown = time.monotonic()
+
+    def _delivery(self, message: dict[str, Any] | None) -> str:
+        """The invisible script output: it posts ``message`` to the view's page."""
+        body = "null" if message is None else to_json(message)
+        return f"<script>{_DELIVERY.replace('VIEW_ID', self._view_id)}({body});</script>"
 
     # --- the page ---------------------------------------------------------------------
 
@@ -196,14 +274,17 @@ class LiveView(Callback):
         }
 
     def _page(self, live: bool) -> str:
-        return page_html(to_json(self.payload()), self.title, live)
+        payload = self.payload()
+        if live:
+            payload["live"] = self._view_id  # the id the page answers to
+        return page_html(to_json(payload), self.title, live)
 
     def _framed(self) -> str:
         """The page inside an iframe, so that several views in one notebook keep apart."""
         import html
 
         return (
-            f'<iframe srcdoc="{html.escape(self._page(live=True))}" '
+            f'<iframe id="{self._view_id}" srcdoc="{html.escape(self._page(live=True))}" '
             'style="width: 100%; height: 1150px; border: 0"></iframe>'
         )
 

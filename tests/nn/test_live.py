@@ -7,9 +7,7 @@ import random
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
-import types
 from pathlib import Path
 from typing import Any
 
@@ -135,44 +133,6 @@ def test_inputs_that_are_not_2d_say_why_the_map_is_missing(tmp_path: Path) -> No
     assert any("the inputs have 3 features" in note for note in payload["notes"])
     assert payload["graph"]["loss"] == "hinge"  # read from the -1/+1 labels
     assert "MLP.layers[1]" in payload["graph"]["svg"]
-
-
-def test_in_jupyter_one_display_is_updated_in_place(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls: list[tuple[str, Any]] = []
-
-    class Handle:
-        def update(self, obj: Any) -> None:
-            calls.append(("update", obj))
-
-    def display(obj: Any, display_id: bool = False) -> Handle:
-        calls.append(("display", obj))
-        return Handle()
-
-    fake = types.ModuleType("IPython.display")
-    fake.HTML = lambda text: text  # type: ignore[attr-defined]
-    fake.display = display  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "IPython.display", fake)
-    monkeypatch.setattr(nn.live, "_in_jupyter", lambda: True)
-    X, labels = nn.make_moons(20, noise=0.1, seed=1)
-    model = MLP(2, [4, 1])
-    view = LiveView(every=0.0)
-    fit(
-        model,
-        X,
-        [2 * t - 1 for t in labels],
-        loss="hinge",
-        optimizer=SGD(model.parameters(), lr=0.1),
-        epochs=3,
-        callbacks=[view],
-        verbose=False,
-    )
-    kinds = [kind for kind, _ in calls]
-    assert kinds == ["display", "update", "update", "update", "update"]  # 3 epochs, the end
-    assert all(str(obj).startswith("<iframe srcdoc=") for _, obj in calls)
-    assert view.written is None
-    assert '"epoch":3' in html.unescape(str(calls[-1][1]))
 
 
 # --- the film in a real browser ---------------------------------------------------------------
