@@ -81,7 +81,7 @@ from typing import TYPE_CHECKING, Any
 from engine.core.graph import GraphTooLargeError, values_in_order
 from engine.core.value import CONSTANT, Value
 from engine.teach.names import name_values
-from engine.viz.cut import Layout, plan_auto
+from engine.viz.cut import Layout, cut_at_depth, layout, plan_auto
 from engine.viz.digraph import GraphvizNotFoundError, digraph_class, import_graphviz
 from engine.viz.fold import fold
 from engine.viz.render import RenderError, add_layout, choose_direction, pick_rankdir
@@ -301,14 +301,19 @@ def draw_dot(
     if folded is None:
         return build("LR")
     graph, zoom = choose_direction(build, pick_rankdir(folded))
-    # Still far larger than a screen (more than about 4,000 pixels across):
-    # open fewer groups, down to a third of the budget, while that helps.
+    # Still far larger than a screen (more than about 4,000 pixels across): open
+    # fewer groups, or for a long chain that folds nowhere keep the part nearest
+    # the output, halving the budget while that helps.
     assert max_nodes is not None  # a folded view always has a budget
-    for share in (2, 3):
-        if zoom >= 0.4 or not folded.open:
-            break
-        smaller = plan_auto(tree, max(max_nodes // share, 1), index[root])
-        if smaller.open == folded.open:
+    budget = max_nodes
+    while zoom < 0.4 and budget >= 8:
+        budget //= 2
+        if folded.open:
+            smaller = plan_auto(tree, budget, index[root])
+        else:
+            top = layout(tree, set(), index[root])
+            smaller = cut_at_depth(top, min(budget, max(folded.box_count // 2, 2)))
+        if smaller.open == folded.open and smaller.box_count == folded.box_count:
             continue
         folded = smaller
         graph, zoom = choose_direction(build, pick_rankdir(folded))
