@@ -81,10 +81,10 @@ from typing import TYPE_CHECKING, Any
 from engine.core.graph import GraphTooLargeError, values_in_order
 from engine.core.value import CONSTANT, Value
 from engine.teach.names import name_values
-from engine.viz.cut import Layout, plan_auto
+from engine.viz.cut import Layout, cut_at_depth, layout, plan_auto
 from engine.viz.digraph import GraphvizNotFoundError, digraph_class, import_graphviz
 from engine.viz.fold import fold
-from engine.viz.render import RenderError, add_layout, pick_rankdir
+from engine.viz.render import RenderError, add_layout, choose_direction, pick_rankdir
 from engine.viz.views import (
     COLLAPSE_CHOICES,
     LEVELS,
@@ -244,7 +244,8 @@ def draw_dot(
     folded: Layout | None = None
     view: View | None = None
     if collapse == "auto" and max_nodes is not None:
-        folded = plan_auto(fold(order, index), max_nodes, index[root])
+        tree = fold(order, index)
+        folded = plan_auto(tree, max_nodes, index[root])
         level, boxes, arrows = "auto", folded.box_count, len(folded.edges)
     else:
         # max_nodes=None: no limit, every value drawn (unless a view is named)
@@ -262,41 +263,60 @@ def draw_dot(
             f"{_auto_advice(order, index, root)} Pass max_nodes=None to get the DOT text "
             "anyway (rendering it is stopped after graph.timeout seconds)."
         )
-    if rankdir == "auto":
-        rankdir = pick_rankdir(folded) if folded is not None else "LR"
+    nohtml = import_graphviz().nohtml  # so a label like "<x>" is not read as HTML
 
-    graphviz_module = import_graphviz()
-    nohtml = graphviz_module.nohtml  # so a label like "<x>" is not read as HTML
-
-    graph_attr = {"rankdir": rankdir}
-    if title is not None:
-        graph_attr.update(label=nohtml(_escape_text(title)), labelloc="t", fontsize="16")
-    graph = digraph_class()(
-        name="chainrule",
-        format=format,
-        graph_attr=graph_attr,
-        node_attr={"shape": "record", "fontsize": "11"},
-        edge_attr={"arrowsize": "0.7"},
-    )
-    graph.collapse = level
-    # In LR/RL layouts a record's top-level fields stack vertically; the
-    # outer braces turn the box so label | data | grad read as one row.
-    sideways = rankdir in ("LR", "RL")
-
-    if folded is not None:
-        scale = _folded_scale(folded) if color_by == "grad" else None
-        kinds_drawn = _add_folded(
-            graph, folded, names, root, scale, nohtml, show_grad, precision, sideways
+    def build(rankdir: str) -> Any:
+        assert folded is not None or view is not None
+        graph_attr = {"rankdir": rankdir}
+        if title is not None:
+            graph_attr.update(label=nohtml(_escape_text(title)), labelloc="t", fontsize="16")
+        graph = digraph_class()(
+            name="chainrule",
+            format=format,
+            graph_attr=graph_attr,
+            node_attr={"shape": "record", "fontsize": "11"},
+            edge_attr={"arrowsize": "0.7"},
         )
-    else:
-        assert view is not None
-        scale = _grad_scale(view, order) if color_by == "grad" else None
-        kinds_drawn = _add_level_view(
-            graph, view, order, names, root, scale, nohtml, show_grad, precision, sideways
-        )
+        graph.collapse = level
+        # In LR/RL layouts a record's top-level fields stack vertically; the
+        # outer braces turn the box so label | data | grad read as one row.
+        sideways = rankdir in ("LR", "RL")
+        if folded is not None:
+            scale = _folded_scale(folded) if color_by == "grad" else None
+            kinds_drawn = _add_folded(
+                graph, folded, names, root, scale, nohtml, show_grad, precision, sideways
+            )
+        else:
+            assert view is not None
+            scale = _grad_scale(view, order) if color_by == "grad" else None
+            kinds_drawn = _add_level_view(
+                graph, view, order, names, root, scale, nohtml, show_grad, precision, sideways
+            )
+        if legend:
+            _add_legend(graph, kinds_drawn, nohtml, level, scale)
+        return graph
 
-    if legend:
-        _add_legend(graph, kinds_drawn, nohtml, level, scale)
+    if rankdir != "auto":
+        return build(rankdir)
+    if folded is None:
+        return build("LR")
+    graph, zoom = choose_direction(build, pick_rankdir(folded))
+    # Still far larger than a screen (more than about 4,000 pixels across): open
+    # fewer groups, or for a long chain that folds nowhere keep the part nearest
+    # the output, halving the budget while that helps.
+    assert max_nodes is not None  # a folded view always has a budget
+    budget = max_nodes
+    while zoom < 0.4 and budget >= 8:
+        budget //= 2
+        if folded.open:
+            smaller = plan_auto(tree, budget, index[root])
+        else:
+            top = layout(tree, set(), index[root])
+            smaller = cut_at_depth(top, min(budget, max(folded.box_count // 2, 2)))
+        if smaller.open == folded.open and smaller.box_count == folded.box_count:
+            continue
+        folded = smaller
+        graph, zoom = choose_direction(build, pick_rankdir(folded))
     return graph
 
 

@@ -299,3 +299,45 @@ def pick_rankdir(view: Layout) -> str:
 
 
 _SIZES = {"v": (230.0, 36.0), "g": (300.0, 75.0), "o": (40.0, 30.0), "c": (300.0, 60.0)}
+
+
+def layout_size(source: str, timeout: float = 5.0) -> tuple[float, float] | None:
+    """The pixel size (at 96 dpi) of ``dot``'s layout of ``source``; None if dot fails."""
+    try:
+        done = subprocess.run(
+            ["dot", "-Tplain"], input=source.encode(), capture_output=True, timeout=timeout
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    first = done.stdout.split(b"\n", 1)[0].split()
+    if done.returncode != 0 or len(first) < 4 or first[0] != b"graph":
+        return None
+    return float(first[2]) * 96, float(first[3]) * 96
+
+
+def choose_direction(build: Callable[[str], Any], guess: str) -> tuple[Any, float]:
+    """The graph ``build(rankdir)`` makes, flowing the way that fits a screen best.
+
+    Returns it with its zoom on a 1600 x 1000 screen (1.0 if unknown).
+
+    Graphviz lays the drawing out both ways (a fraction of a second for the
+    few boxes of a folded view) and the direction that shows it larger on a
+    1600 x 1000 screen wins; left to right, micrograd's look, is kept while
+    it shows the boxes at 60% of their size or more. Without a working
+    ``dot`` the estimate of :func:`pick_rankdir` decides.
+    """
+    lr = build("LR")
+    lr_size = layout_size(lr.source)
+    if lr_size is None:
+        return (lr if guess == "LR" else build("TB")), 1.0
+
+    def zoom(size: tuple[float, float]) -> float:
+        return min(1600 / max(size[0], 1.0), 1000 / max(size[1], 1.0))
+
+    if zoom(lr_size) >= 0.6:
+        return lr, zoom(lr_size)
+    tb = build("TB")
+    tb_size = layout_size(tb.source)
+    if tb_size is not None and zoom(tb_size) > zoom(lr_size):
+        return tb, zoom(tb_size)
+    return lr, zoom(lr_size)

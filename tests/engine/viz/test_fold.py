@@ -15,7 +15,7 @@ from engine.core.graph import values_in_order
 from engine.viz import RenderError
 from engine.viz.cut import layout, plan_auto
 from engine.viz.fold import TOP, Tree, fold
-from engine.viz.render import pick_rankdir, run_dot
+from engine.viz.render import layout_size, pick_rankdir, run_dot
 from nn import MLP
 
 BOX = re.compile(r"^\t+(v\d+|g\d+|cut) \[", re.M)
@@ -123,6 +123,20 @@ def test_long_thin_drawings_turn_top_to_bottom() -> None:
     assert pick_rankdir(everything) == "TB"
     small = tree_of(Value(1.0) * 2)
     assert pick_rankdir(plan_auto(small, 150, 2)) == "LR"
+
+
+def test_no_drawing_is_a_strip_of_thousands_of_pixels() -> None:
+    x = Value(0.3)
+    v = x
+    for i in range(120):  # a chain that folds nowhere
+        v = v.tanh() if i % 2 else v.exp() * 0.5
+    size = layout_size(draw_dot(v).source)
+    assert size is not None
+    assert max(size) < 4000, size
+    reg, _ = micrograd_penalty(337)
+    size = layout_size(draw_dot(reg).source)
+    assert size is not None
+    assert max(size) < 4000, size
 
 
 def test_dot_timeouts_and_crashes_become_clear_errors(monkeypatch: pytest.MonkeyPatch) -> None:
