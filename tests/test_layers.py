@@ -278,3 +278,19 @@ def test_import_engine_loads_the_core_only(heavy: str) -> None:
 def test_tools_load_on_first_use() -> None:
     loaded = loaded_after("import engine\nengine.draw_dot\nengine.explain")
     assert {"engine.viz.dot", "engine.teach.explain"} <= loaded
+
+
+def test_no_test_module_imports_another() -> None:
+    # Shared helpers live in modules that are not tests (tests/fixtures.py,
+    # tests/browser.py, ...), so each test module can be read and run alone.
+    offenders = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            if any(n.split(".")[-1].startswith("test_") for n in names if n.startswith("tests")):
+                offenders.append(f"{path.relative_to(ROOT)} line {node.lineno}")  # type: ignore[attr-defined]
+    assert not offenders, "test modules importing test modules:\n" + "\n".join(offenders)

@@ -13,10 +13,7 @@ from __future__ import annotations
 import math
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 import types
 from pathlib import Path
 
@@ -25,6 +22,7 @@ import pytest
 from demos import momentum, report, tuning
 from demos._common import QUICK_BANNER, Result, markdown_table
 from demos._stats import NOT_JUDGED, Spread
+from tests.browser import chromium
 
 QUICK_SEED = 3
 Report = tuple[Path, str, dict[str, Result]]  # the output folder, report.md's text, the results
@@ -254,46 +252,16 @@ def test_report_html_is_self_contained(quick_report: Report) -> None:
         assert (out / name).exists()
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def chromium(*args: str) -> subprocess.CompletedProcess[str]:
-    assert CHROMIUM is not None
-    with tempfile.TemporaryDirectory() as profile:
-        return subprocess.run(
-            [
-                CHROMIUM,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={profile}",
-                *args,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
 def test_report_html_renders_in_chromium(quick_report: Report, tmp_path: Path) -> None:
     out, _, results = quick_report
     url = (out / "report.html").resolve().as_uri()
-    dom = chromium("--virtual-time-budget=3000", "--dump-dom", url)
-    assert dom.returncode == 0, dom.stderr[-2000:]
+    dom = chromium(url, "--virtual-time-budget=3000", "--dump-dom")
     # the browser parsed the whole page: the scoreboard and every section are in its DOM
-    assert 'id="scoreboard"' in dom.stdout
+    assert 'id="scoreboard"' in dom
     for result in results.values():
-        assert f'id="exp-{result.name}"' in dom.stdout
+        assert f'id="exp-{result.name}"' in dom
     shot = tmp_path / "report.png"
-    done = chromium(f"--screenshot={shot}", "--window-size=1200,1600", url)
-    assert done.returncode == 0, done.stderr[-2000:]
+    chromium(url, f"--screenshot={shot}", "--window-size=1200,1600")
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(data) > 50_000  # a page with text and pictures, not a blank one

@@ -5,9 +5,6 @@ from __future__ import annotations
 import html
 import random
 import re
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +17,7 @@ from nn import MLP, Layer, LiveView, Residual, Sequential, fit
 from nn._film import dense_spec, graph_template, sample_loss_name
 from nn.losses import hinge_loss
 from nn.optim import SGD
-
-CHROMIUM = shutil.which("chromium") or (
-    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-)
+from tests.browser import body_data, chromium
 
 
 def moons_run(
@@ -136,39 +130,6 @@ def test_inputs_that_are_not_2d_say_why_the_map_is_missing(tmp_path: Path) -> No
 
 
 # --- the film in a real browser ---------------------------------------------------------------
-
-
-def chromium(url: str, *args: str) -> str:
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
-    with tempfile.TemporaryDirectory() as profile:
-        done = subprocess.run(
-            [
-                CHROMIUM,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={profile}",
-                "--virtual-time-budget=5000",
-                *args,
-                url,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=90,
-        )
-    return done.stdout
-
-
-def body_data(dom: str) -> dict[str, str]:
-    body = re.search(r"<body([^>]*)>", dom)
-    assert body, dom[:500]
-    return dict(re.findall(r'data-([\w-]+)="([^"]*)"', body.group(1)))
 
 
 def graph_numbers(svg: str) -> dict[str, dict[str, float]]:

@@ -23,7 +23,7 @@ import pytest
 import nn
 from nn import MLP, LiveView, fit
 from nn.optim import SGD
-from tests.nn.test_live import body_data, chromium
+from tests.browser import body_data, chromium
 
 
 @dataclass

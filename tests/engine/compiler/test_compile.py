@@ -13,22 +13,13 @@ import engine
 from engine import DomainError, Value
 from engine.compiler import CompileError
 from nn import MLP, make_moons
+from tests.engine.compiler.helpers import assert_same, demo_loss
+from tests.engine.compiler.helpers import floats as _floats
+from tests.engine.compiler.helpers import leaves as _leaves
 
 
 def _bits(x: float) -> tuple[bool, str]:
     return (x != x, "nan" if x != x else x.hex())
-
-
-def _floats(item: Any) -> list[float]:
-    if isinstance(item, Value):
-        return [item.data]
-    if isinstance(item, (list, tuple)):
-        return [f for v in item for f in _floats(v)]
-    return [item]
-
-
-def _leaves(x: Any) -> Any:
-    return [_leaves(v) for v in x] if isinstance(x, list) else Value(x)
 
 
 def eager(
@@ -45,11 +36,6 @@ def compiled(
     step: Callable[..., Any], params: list[Value], *args: Any
 ) -> tuple[list[float], list[float]]:
     return _floats(step(*args)), [p.grad for p in params]
-
-
-def assert_same(a: list[float], b: list[float]) -> None:
-    assert len(a) == len(b)
-    assert [_bits(x) for x in a] == [_bits(x) for x in b]
 
 
 def both(fn: Callable[..., Any], params: list[Value], *args: Any, **kw: Any) -> engine.CompiledStep:
@@ -71,17 +57,6 @@ def both(fn: Callable[..., Any], params: list[Value], *args: Any, **kw: Any) -> 
 
 
 # --- micrograd's demo step ------------------------------------------------------------
-
-
-def demo_loss(model: MLP) -> Callable[..., Any]:
-    def loss_fn(X: Any, y: Any) -> Any:  # as micrograd's demo writes it
-        scores = list(map(model, X))
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = 1e-4 * sum(p * p for p in model.parameters())
-        return data_loss + reg_loss, scores
-
-    return loss_fn
 
 
 def demo(

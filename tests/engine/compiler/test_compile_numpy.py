@@ -11,7 +11,9 @@ import pytest
 import engine
 from engine import DomainError, Value
 from nn import MLP, make_moons
-from tests.engine.compiler.test_compile import _floats, _leaves, demo_loss
+from tests.engine.compiler.helpers import demo_loss
+from tests.engine.compiler.helpers import floats as _floats
+from tests.engine.compiler.helpers import leaves as _leaves
 
 np = pytest.importorskip("numpy")
 

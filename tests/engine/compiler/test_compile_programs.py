@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 
 import engine
 from engine import Value
-from tests.engine.compiler.test_compile import _floats, _leaves, assert_same
+from tests.engine.compiler.helpers import assert_same
+from tests.engine.compiler.helpers import floats as _floats
+from tests.engine.compiler.helpers import leaves as _leaves
 from tests.strategies import ENGINE, Program, inputs, programs, run
 
 
