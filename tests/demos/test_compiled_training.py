@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 import demos._common as common
+import nn
 from demos._common import Run, Spec, clear_runs, train
 
 
@@ -44,3 +45,21 @@ def test_runs_fit_cannot_compile_train_eagerly(
     spec = replace(Spec(1, n_train=20, n_test=10, epochs=2), **change)  # type: ignore[arg-type]
     eager, compiled = _eager_and_compiled(spec, monkeypatch)
     assert _numbers(compiled) == _numbers(eager)
+
+
+def test_a_spec_can_ask_for_eager_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    # batch_size times its runs, so it trains eagerly: fit must not get compile=True
+    seen: list[dict[str, object]] = []
+    real_fit = nn.fit
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(kwargs)
+        return real_fit(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(common, "fit", spy)
+    clear_runs()
+    spec = Spec(2, n_train=20, n_test=10, epochs=1)
+    train(spec)
+    train(replace(spec, compiled=False))
+    clear_runs()
+    assert [k.get("compile", False) for k in seen] == [True, False]
