@@ -15,6 +15,12 @@ keep the first batch's choice. Here they are written branch-free, so one
 graph is right for every logit (see :func:`_bce_term` and
 :func:`_cross_entropy_term`), and just as stable at logits of +-1000.
 
+Dropout (an ``MLP(..., dropout=p)``) cannot be traced either: the mask is
+random. Each step draws the factors (0 or 1/(1-p)) before it runs, with the
+same calls and in the same order as the eager forward passes, and passes
+them to the compiled step as arguments, so the random stream, the masks and
+the training are those of eager training.
+
 With ``compile=True`` the weights come out bit for bit as without it for
 hinge, mse and bce_with_logits with 0/1 labels (soft labels: the loss
 may differ in its last bit), and to about 1e-15 relative per step for
@@ -28,6 +34,8 @@ from typing import Any
 
 import engine
 from engine import Value
+from nn.layers import MLP, Dropout
+from nn.module import Module
 
 COMPILE_CHOICES = (False, True, "python", "numpy")
 COMPILABLE_LOSSES = ("hinge", "mse", "bce_with_logits", "cross_entropy")
@@ -48,12 +56,37 @@ def check_compile(compile: Any, loss: Any, model: Any) -> None:  # noqa: A002 - 
             "into its graph as constants (and may read numbers while it builds it), so a "
             "replayed step would reuse the first batch's targets. Train with compile=False."
         )
-    dropout = getattr(model, "dropout", None)
-    if dropout is not None and getattr(dropout, "p", 0.0) > 0:
+    dropping = _dropouts(model)
+    if dropping and not (isinstance(model, MLP) and dropping == [model.dropout]):
         raise ValueError(
-            f"compile={compile!r} cannot train a model with dropout: a compiled step "
-            "would replay the first step's random mask forever. Train with compile=False."
+            f"compile={compile!r} cannot train this model's dropout: a compiled step "
+            "would replay the first step's random mask forever. An MLP(..., dropout=p) "
+            "gets a fresh mask as an argument of every step; for another model, train "
+            "with compile=False."
         )
+
+
+def _dropouts(module: Any) -> list[Dropout]:
+    """Every Dropout with p > 0 in ``module`` and its submodules, each once."""
+    found: list[Dropout] = []
+    stack = [module]
+    while stack:
+        m = stack.pop()
+        if isinstance(m, Dropout) and m.p > 0 and all(m is not f for f in found):
+            found.append(m)
+        if isinstance(m, Module):
+            stack.extend(m.children())
+    return found
+
+
+def _masks(model: MLP, batch: int, training: bool) -> list[list[float]]:
+    """Each sample's dropout factors, drawn in the order the eager forward passes draw them."""
+    drop = model.dropout
+    assert drop is not None
+    widths = [len(layer.neurons) for layer in model.layers[:-1]]
+    if not training:
+        return [[1.0] * sum(widths) for _ in range(batch)]
+    return [[f for width in widths for f in drop.factors(width)] for _ in range(batch)]
 
 
 def _hinge(scores: list[Value], targets: list[Value]) -> Value:
@@ -139,12 +172,27 @@ def compiled_step(model: Any, loss: str, backend: str) -> StepFn:
     optimizer step after, as on its eager path.
     """
     loss_fn = LOSS_GRAPHS[loss]
+    drop = model.dropout if isinstance(model, MLP) else None
 
     def batch_loss(xb: list[Value], yb: list[Any]) -> tuple[Value, list[Any]]:
         preds = [model(x) for x in xb]
         return loss_fn(preds, yb), preds
 
-    step = engine.compile(batch_loss, backend=backend)
+    def batch_loss_dropping(
+        xb: list[Value], yb: list[Any], masks: list[list[Value]]
+    ) -> tuple[Value, list[Any]]:
+        # the model multiplies each unit by its mask's Value instead of drawing
+        assert drop is not None
+        preds = []
+        try:
+            for x, mask in zip(xb, masks):
+                drop.replay = iter(mask)
+                preds.append(model(x))
+        finally:
+            vars(drop).pop("replay", None)  # back to the class default, None
+        return loss_fn(preds, yb), preds
+
+    step = engine.compile(batch_loss if drop is None else batch_loss_dropping, backend=backend)
     one_hot: list[list[float]] = []  # row k: class k as a one-hot row, made on the first batch
 
     def forward_backward(xb: list[list[float]], yb: list[Any]) -> tuple[float, list[Any]]:
@@ -155,7 +203,10 @@ def compiled_step(model: Any, loss: str, backend: str) -> StepFn:
                     n_classes = len(model(xb[0]))
                 one_hot.extend([float(k == c) for k in range(n_classes)] for c in range(n_classes))
             yb = [one_hot[t] for t in yb]
-        value, preds = step(xb, yb)
+        if drop is None:
+            value, preds = step(xb, yb)
+        else:  # in eval mode every factor is 1.0: x * 1.0 is x, bit for bit
+            value, preds = step(xb, yb, _masks(model, len(xb), drop.training))
         return value, preds
 
     forward_backward.compiled = step  # type: ignore[attr-defined]

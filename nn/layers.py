@@ -247,9 +247,21 @@ class Dropout(Module):
     ``rng`` (a ``random.Random``), or the global ``random`` if None.
     """
 
+    # Set only while nn.compiled traces a step: the units' factors (0.0 or
+    # 1/(1-p)), drawn by factors() beforehand and passed to the step as
+    # arguments, so that a replayed step gets a fresh mask every batch.
+    replay: Iterator[Any] | None = None
+
     def __init__(self, p: float = 0.5, rng: random.Random | None = None) -> None:
         self.p = check_probability(p, "p", who="Dropout", what="the dropout probability")
         self.rng = rng
+
+    def factors(self, n: int) -> list[float]:
+        """What the next ``n`` units are multiplied by: the draws a forward pass would make."""
+        draw = (random if self.rng is None else self.rng).random
+        p = self.p
+        scale = 1.0 / (1.0 - p) if p < 1.0 else 0.0
+        return [0.0 if draw() < p else scale for _ in range(n)]
 
     @overload
     def __call__(self, x: Value) -> Value: ...
@@ -260,6 +272,12 @@ class Dropout(Module):
         p = self.p
         if not self.training or p == 0.0:
             return x
+        if self.replay is not None:
+            take: Callable[[], Value] = self.replay.__next__
+            with scope(self.path):
+                if isinstance(x, (Value, int, float)):
+                    return x * take()
+                return [v * take() for v in x]
         draw = (random if self.rng is None else self.rng).random
         # draw() < p has probability p; with p == 1 every unit is dropped.
         scale = 1.0 / (1.0 - p) if p < 1.0 else 0.0

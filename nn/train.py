@@ -97,7 +97,7 @@ def fit(
     ``compile=True`` (or ``'numpy'``) replays each step's forward and
     backward through ``engine.compile`` (see :mod:`nn.compiled`): the same
     losses and weights, several times faster (the named losses, not a loss
-    function; no dropout); everything above applies as without it.
+    function; dropout only in an MLP); everything above applies as without it.
     """
     run = prepare(
         model,

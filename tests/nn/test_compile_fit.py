@@ -61,8 +61,9 @@ def test_what_fit_cannot_compile_is_refused_before_training() -> None:
             compile=True,
             verbose=False,
         )
-    dropping = nn.MLP(2, [3, 1], dropout=0.5)
-    with pytest.raises(ValueError, match="dropout"):
+    # an MLP's dropout gets its masks as step arguments; another model's would be frozen
+    dropping = nn.Sequential(nn.Layer(2, 3), nn.Dropout(0.5), nn.Layer(3, 1))
+    with pytest.raises(ValueError, match="cannot train this model's dropout"):
         nn.fit(
             dropping,
             [[0.0, 1.0]],
@@ -82,3 +83,35 @@ def test_what_fit_cannot_compile_is_refused_before_training() -> None:
             compile="fast",
             verbose=False,
         )
+
+
+@pytest.mark.parametrize("loss", ["hinge", "mse", "bce_with_logits"])
+def test_dropout_masks_are_step_arguments_drawn_as_eager_draws_them(loss: str) -> None:
+    def train(how: Any) -> tuple[Any, list[float], float]:
+        random.seed(5)
+        X, labels = nn.data.make_moons(40, noise=0.1, seed=3)
+        y = [2 * t - 1 for t in labels] if loss == "hinge" else labels
+        model = nn.MLP(2, [6, 5, 1], dropout=0.3)
+        history = nn.fit(
+            model,
+            X,
+            y,
+            loss=loss,
+            optimizer=SGD(model.parameters(), lr=0.05),
+            epochs=3,
+            batch_size=16,
+            verbose=False,
+            seed=2,
+            compile=how,
+        )
+        # the global random stream is left where eager training leaves it
+        return history.history, [p.data for p in model.parameters()], random.random()
+
+    eager = train(False)
+    assert train(True) == eager
+    if loss == "bce_with_logits":
+        pytest.importorskip("numpy")
+        history, weights, after = train("numpy")
+        assert after == eager[2]
+        assert history["accuracy"] == eager[0]["accuracy"]
+        assert all(abs(a - b) <= 1e-12 * max(1.0, abs(b)) for a, b in zip(weights, eager[1]))
