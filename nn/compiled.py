@@ -79,6 +79,19 @@ def _dropouts(module: Any) -> list[Dropout]:
     return found
 
 
+def _n_outputs(model: Any, row: list[float]) -> int:
+    """The model's output width, without a training-mode forward pass (it would draw masks)."""
+    if isinstance(model, MLP):
+        return len(model.layers[-1].neurons)
+    was_training = model.training
+    model.eval()
+    try:
+        with engine.no_grad():
+            return len(model(row))
+    finally:
+        model.train(was_training)
+
+
 def _masks(model: MLP, batch: int, training: bool) -> list[list[float]]:
     """Each sample's dropout factors, drawn in the order the eager forward passes draw them."""
     drop = model.dropout
@@ -199,8 +212,7 @@ def compiled_step(model: Any, loss: str, backend: str) -> StepFn:
         if loss == "cross_entropy":
             # class indices (checked by fit) as one-hot rows: arguments, not graph choices
             if not one_hot:
-                with engine.no_grad():
-                    n_classes = len(model(xb[0]))
+                n_classes = _n_outputs(model, xb[0])
                 one_hot.extend([float(k == c) for k in range(n_classes)] for c in range(n_classes))
             yb = [one_hot[t] for t in yb]
         if drop is None:

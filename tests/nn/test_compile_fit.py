@@ -115,3 +115,31 @@ def test_dropout_masks_are_step_arguments_drawn_as_eager_draws_them(loss: str) -
         assert after == eager[2]
         assert history["accuracy"] == eager[0]["accuracy"]
         assert all(abs(a - b) <= 1e-12 * max(1.0, abs(b)) for a, b in zip(weights, eager[1]))
+
+
+def test_cross_entropy_with_dropout_draws_the_eager_masks() -> None:
+    def train(how: Any) -> tuple[Any, list[float], float]:
+        random.seed(5)
+        X, labels = nn.data.make_moons(40, noise=0.1, seed=3)
+        y = [t + (i % 3 == 0) for i, t in enumerate(labels)]
+        model = nn.MLP(2, [6, 5, 3], dropout=0.25)
+        history = nn.fit(
+            model,
+            X,
+            y,
+            loss="cross_entropy",
+            optimizer=SGD(model.parameters(), lr=0.05),
+            epochs=3,
+            batch_size=16,
+            verbose=False,
+            seed=2,
+            compile=how,
+        )
+        return history.history, [p.data for p in model.parameters()], random.random()
+
+    eager_history, eager_weights, eager_after = train(False)
+    history, weights, after = train(True)
+    assert after == eager_after  # the same draws, so the same masks
+    assert history["accuracy"] == eager_history["accuracy"]
+    assert all(abs(a - b) <= 1e-12 * abs(b) for a, b in zip(history["loss"], eager_history["loss"]))
+    assert all(abs(a - b) <= 1e-12 * max(abs(b), 1e-3) for a, b in zip(weights, eager_weights))
