@@ -91,8 +91,11 @@ INTRO = (
     "over the seeds, plots show bands or error bars, and every verdict is computed from the "
     "measured numbers by the rule printed under its table. Training times are CPU times of "
     "identical work alternated in rounds; where the work is identical by construction, the "
-    "report says so and counts or times only the part that differs. A scalar engine is slow, "
-    "so the tasks are small (two moons, a few dozen to a few hundred points)."
+    "report says so and counts or times only the part that differs. Models train with "
+    "compiled steps (fit(compile=True): the same numbers as eager steps, bit for bit) except "
+    "with a loss function (a weight penalty, squared error on a sigmoid) and where the "
+    "training itself is timed, which runs eager steps. A scalar engine is slow, so the tasks "
+    "are small (two moons, a few dozen to a few hundred points)."
 )
 
 
