@@ -78,7 +78,12 @@ import itertools
 import math
 from typing import TYPE_CHECKING, Any
 
-from engine.core.graph import GraphTooLargeError, values_in_order
+from engine.core.graph import (
+    GraphTooLargeError,
+    paused_cycle_collector,
+    values_and_index,
+    values_in_order,
+)
 from engine.core.value import CONSTANT, Value
 from engine.teach.names import name_values
 from engine.viz.cut import Layout, cut_at_depth, layout, plan_auto
@@ -235,12 +240,34 @@ def draw_dot(
         raise ValueError(f"color_by must be one of {', '.join(_COLOR_BY)}, got {color_by!r}")
 
     # Plan first: refusing a request must be quick and must not need graphviz.
-    order = values_in_order(root)
-    names = name_values(order)
-    if focus is not None:
-        root = _focus_value(root, focus, names)
-        order = values_in_order(root)
-    index = {value: i for i, value in enumerate(order)}
+    with paused_cycle_collector():
+        order, index = values_and_index(root)
+        names = name_values(order)
+        if focus is not None:
+            root = _focus_value(root, focus, names)
+            order, index = values_and_index(root)
+        return _draw(
+            root, order, index, names, format, rankdir, show_grad, max_nodes, title,
+            precision, legend, collapse, color_by,
+        )  # fmt: skip
+
+
+def _draw(
+    root: Value,
+    order: list[Value],
+    index: dict[Value, int],
+    names: dict[Value, str],
+    format: str,  # noqa: A002 - draw_dot's argument
+    rankdir: str,
+    show_grad: bool,
+    max_nodes: int | None,
+    title: str | None,
+    precision: int,
+    legend: bool,
+    collapse: str,
+    color_by: str,
+) -> graphviz.Digraph:
+    """draw_dot once the graph is walked and named: plan the view, then build it."""
     folded: Layout | None = None
     view: View | None = None
     if collapse == "auto" and max_nodes is not None:
