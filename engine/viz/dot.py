@@ -76,6 +76,7 @@ from __future__ import annotations
 import html
 import itertools
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from engine.core.graph import (
@@ -85,7 +86,7 @@ from engine.core.graph import (
     values_in_order,
 )
 from engine.core.value import CONSTANT, Value
-from engine.teach.names import name_values
+from engine.teach.lazy_names import LazyNames
 from engine.viz.cut import Layout, cut_at_depth, layout, plan_auto
 from engine.viz.digraph import GraphvizNotFoundError, digraph_class, import_graphviz
 from engine.viz.fold import fold
@@ -242,7 +243,7 @@ def draw_dot(
     # Plan first: refusing a request must be quick and must not need graphviz.
     with paused_cycle_collector():
         order, index = values_and_index(root)
-        names = name_values(order)
+        names = LazyNames(order, index)  # only the drawn values get named
         if focus is not None:
             root = _focus_value(root, focus, names)
             order, index = values_and_index(root)
@@ -256,7 +257,7 @@ def _draw(
     root: Value,
     order: list[Value],
     index: dict[Value, int],
-    names: dict[Value, str],
+    names: Mapping[Value, str],
     format: str,  # noqa: A002 - draw_dot's argument
     rankdir: str,
     show_grad: bool,
@@ -350,7 +351,7 @@ def _draw(
 def _add_folded(
     graph: Any,
     folded: Layout,
-    names: dict[Value, str],
+    names: Mapping[Value, str],
     root: Value,
     scale: GradScale | None,
     nohtml: Any,
@@ -379,7 +380,7 @@ def _add_folded(
     )  # fmt: skip
 
 
-def draw_layout(view: Layout, root: Value, names: dict[Value, str], precision: int = 4) -> Any:
+def draw_layout(view: Layout, root: Value, names: Mapping[Value, str], precision: int = 4) -> Any:
     """The Digraph of a folded view planned elsewhere (the box-by-box step page), no legend."""
     nohtml = import_graphviz().nohtml
     rankdir = pick_rankdir(view)
@@ -399,7 +400,7 @@ def _add_level_view(
     graph: Any,
     view: View,
     order: list[Value],
-    names: dict[Value, str],
+    names: Mapping[Value, str],
     root: Value,
     scale: GradScale | None,
     nohtml: Any,
@@ -444,7 +445,7 @@ def _auto_advice(order: list[Value], index: dict[Value, int], root: Value) -> st
     )
 
 
-def _focus_value(root: Value, focus: Value | str, names: dict[Value, str]) -> Value:
+def _focus_value(root: Value, focus: Value | str, names: Mapping[Value, str]) -> Value:
     """The value ``focus`` names (a Value of the graph, or its name)."""
     if isinstance(focus, Value):
         if focus not in names:
