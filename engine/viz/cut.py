@@ -60,6 +60,8 @@ class Layout:
     hidden: int = 0  # values behind the depth cut
     cut_targets: list[str] = field(default_factory=list)  # boxes the cut box feeds
     cut_sources: list[int] = field(default_factory=list)  # values just behind the cut
+    # work shared by the cuts of one view (see cut_at_depth)
+    cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def box_count(self) -> int:
@@ -202,20 +204,43 @@ def layout(tree: Tree, open_set: set[int], root: int) -> Layout:
     return Layout(tree, open_set, values, groups, edges, by_group, root_box)
 
 
+def closed_layout(tree: Tree, root: int) -> Layout:
+    """``layout(tree, set(), root)``, made once per tree (draw_dot may cut it several times)."""
+    key = ("closed", root)
+    found = tree.cache.get(key)
+    if not isinstance(found, Layout):
+        found = tree.cache[key] = layout(tree, set(), root)
+    return found
+
+
 def _outputs_first(tree: Tree, found: list[int]) -> list[int]:
     """Computed outputs only, unless a group has nothing but leaves going out."""
     computed = [j for j in found if tree.order[j]._prev]
     return computed or found
 
 
-def cut_at_depth(view: Layout, max_nodes: int) -> Layout:
-    """Keep the boxes nearest the root; one box stands for all the others."""
+@dataclass
+class _Reach:
+    """What cutting one view at any depth needs, worked out once per view."""
+
+    dist: dict[str, int]  # steps from the root box to each box, through arrows backwards
+    by_depth: list[int]  # how many boxes lie at each distance
+    into: dict[str, list[int]]  # box -> positions in view.edges of the arrows into it (or its op)
+
+
+def _reach(view: Layout) -> _Reach:
+    found = view.cache.get("reach")
+    if isinstance(found, _Reach):
+        return found
     parents: dict[str, list[str]] = {}
-    op_to_value = {e.src: e.dst for e in view.edges if e.src.startswith("op")}
-    for e in view.edges:
-        if e.src.startswith("op"):
+    into: dict[str, list[int]] = {}
+    op_to_value = {e.src: e.dst for e in view.edges if e.src[:2] == "op"}
+    for k, e in enumerate(view.edges):
+        if e.src[:2] == "op":  # the op's arrow to its value
+            into.setdefault(e.dst, []).append(k)
             continue
         dst = op_to_value.get(e.dst, e.dst)
+        into.setdefault(dst, []).append(k)
         parents.setdefault(dst, []).append(e.src)
     dist = {view.root_box: 0}
     queue = deque([view.root_box])
@@ -225,27 +250,46 @@ def cut_at_depth(view: Layout, max_nodes: int) -> Layout:
             if p not in dist:
                 dist[p] = dist[b] + 1
                 queue.append(p)
-    by_depth: dict[int, int] = {}
+    by_depth = [0] * (max(dist.values()) + 1)
     for d in dist.values():
-        by_depth[d] = by_depth.get(d, 0) + 1
+        by_depth[d] += 1
+    reach = view.cache["reach"] = _Reach(dist, by_depth, into)
+    return reach
+
+
+def cut_at_depth(view: Layout, max_nodes: int) -> Layout:
+    """Keep the boxes nearest the root; one box stands for all the others.
+
+    The distances are worked out once per view, so that ``draw_dot`` can try
+    several budgets on a million values; each cut then costs about as much
+    as the boxes it keeps.
+    """
+    reach = _reach(view)
     kept_depth, count = 0, 0
-    for d in sorted(by_depth):
-        if count + by_depth[d] + 1 > max_nodes:
+    for d, at_d in enumerate(reach.by_depth):
+        if count + at_d + 1 > max_nodes:
             break
-        count += by_depth[d]
+        count += at_d
         kept_depth = d
+    dist = reach.dist
     kept = {b for b, d in dist.items() if d <= kept_depth}
     tree = view.tree
-    sizes = {f"g{g}": tree.groups[g].size for g in view.groups}
-    hidden = sum(sizes.get(b, 1) for b in dist if b not in kept)
-    values = [i for i in view.values if f"v{i}" in kept]
-    groups = [g for g in view.groups if f"g{g}" in kept]
+    values = sorted(int(b[1:]) for b in kept if b[0] == "v")
+    groups = sorted(int(b[1:]) for b in kept if b[0] == "g")
+    # Every value is behind the root, so the kept boxes' values are all but the hidden ones.
+    shown = len(values) + sum(tree.groups[g].size for g in groups)
+    hidden = len(tree.order) - shown
     keep_id = kept | {f"op{i}" for i in values}
-    edges = [e for e in view.edges if e.src in keep_id and e.dst in keep_id]
-    crossing = [e for e in view.edges if e.dst in keep_id and e.src not in keep_id]
+    arrows = sorted(k for b in kept for k in reach.into.get(b, ()))
+    edges: list[Edge] = []
+    crossing: list[Edge] = []
+    for k in arrows:
+        e = view.edges[k]
+        (edges if e.src in keep_id else crossing).append(e)
     targets = sorted({e.dst for e in crossing})
     behind = sorted({e.src for e in crossing})
-    outputs = {g: js for g, js in view.outputs.items() if g in groups}
+    group_set = set(groups)
+    outputs = {g: js for g, js in view.outputs.items() if g in group_set}
     return Layout(
         tree,
         view.open,
@@ -295,5 +339,5 @@ def plan_auto(tree: Tree, max_nodes: int, root: int) -> Layout:
     if len(tree.order) <= max(int(max_nodes * READABLE_SHARE), min(max_nodes, 40)):
         return layout(tree, set(range(len(tree.groups))), root)
     if top_box_count(tree) > max_nodes:
-        return cut_at_depth(layout(tree, set(), root), max_nodes)
+        return cut_at_depth(closed_layout(tree, root), max_nodes)
     return choose_open(tree, max_nodes, root)

@@ -87,7 +87,7 @@ from engine.core.graph import (
 )
 from engine.core.value import CONSTANT, Value
 from engine.teach.lazy_names import LazyNames
-from engine.viz.cut import Layout, cut_at_depth, layout, plan_auto
+from engine.viz.cut import Layout, closed_layout, cut_at_depth, plan_auto
 from engine.viz.digraph import GraphvizNotFoundError, digraph_class, import_graphviz
 from engine.viz.fold import fold
 from engine.viz.render import RenderError, add_layout, choose_direction, pick_rankdir
@@ -339,7 +339,7 @@ def _draw(
         if folded.open:
             smaller = plan_auto(tree, budget, index[root])
         else:
-            top = layout(tree, set(), index[root])
+            top = closed_layout(tree, index[root])
             smaller = cut_at_depth(top, min(budget, max(folded.box_count // 2, 2)))
         if smaller.open == folded.open and smaller.box_count == folded.box_count:
             continue

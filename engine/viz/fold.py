@@ -77,6 +77,8 @@ class Tree:
     top_children: list[int]
     top_members: list[int]
     uses: list[int]  # how many ops use each value as an input
+    # views of this tree worked out once (engine.viz.cut.closed_layout)
+    cache: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
 
     def children(self, g: int) -> list[int]:
         return self.top_children if g == TOP else self.groups[g].children
