@@ -18,7 +18,6 @@ how to draw them (``draw_dot(root, focus=...)``).
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 
 from engine.viz.fold import TOP, Tree
@@ -221,50 +220,71 @@ def _outputs_first(tree: Tree, found: list[int]) -> list[int]:
 
 @dataclass
 class _Reach:
-    """What cutting one view at any depth needs, worked out once per view."""
+    """What cutting one view at a depth needs; the arrows are sorted once per view."""
 
-    dist: dict[str, int]  # steps from the root box to each box, through arrows backwards
-    by_depth: list[int]  # how many boxes lie at each distance
     into: dict[str, list[int]]  # box -> positions in view.edges of the arrows into it (or its op)
+    dist: dict[str, int]  # steps from the root box back to each box, up to some depth
+    by_depth: list[int]  # how many boxes lie at each distance found
+    complete: bool  # every box was reached
 
 
-def _reach(view: Layout) -> _Reach:
-    found = view.cache.get("reach")
-    if isinstance(found, _Reach):
+def _arrows_into(view: Layout) -> dict[str, list[int]]:
+    found = view.cache.get("into")
+    if isinstance(found, dict):
         return found
-    parents: dict[str, list[str]] = {}
     into: dict[str, list[int]] = {}
-    op_to_value = {e.src: e.dst for e in view.edges if e.src[:2] == "op"}
     for k, e in enumerate(view.edges):
-        if e.src[:2] == "op":  # the op's arrow to its value
-            into.setdefault(e.dst, []).append(k)
-            continue
-        dst = op_to_value.get(e.dst, e.dst)
-        into.setdefault(dst, []).append(k)
-        parents.setdefault(dst, []).append(e.src)
+        dst = e.dst
+        if dst[1] == "p":  # into the op 'op<i>' of the value 'v<i>': into that box
+            dst = "v" + dst[2:]
+        at = into.get(dst)
+        if at is None:
+            into[dst] = [k]
+        else:
+            at.append(k)
+    view.cache["into"] = into
+    return into
+
+
+def _reach(view: Layout, max_nodes: int) -> _Reach:
+    """Distances from the root box, level by level, until more than ``max_nodes`` boxes.
+
+    A cut keeps at most ``max_nodes`` boxes, so the levels behind that are never
+    needed: on a million values that fold nowhere the walk stops after a few
+    hundred boxes. The result is kept for smaller budgets.
+    """
+    found = view.cache.get("reach")
+    if isinstance(found, _Reach) and (found.complete or len(found.dist) > max_nodes):
+        return found
+    into, edges = _arrows_into(view), view.edges
     dist = {view.root_box: 0}
-    queue = deque([view.root_box])
-    while queue:
-        b = queue.popleft()
-        for p in parents.get(b, ()):
-            if p not in dist:
-                dist[p] = dist[b] + 1
-                queue.append(p)
-    by_depth = [0] * (max(dist.values()) + 1)
-    for d in dist.values():
-        by_depth[d] += 1
-    reach = view.cache["reach"] = _Reach(dist, by_depth, into)
+    by_depth = [1]
+    level = [view.root_box]
+    while level and len(dist) <= max_nodes:
+        d = len(by_depth)
+        nxt = []
+        for b in level:
+            for k in into.get(b, ()):
+                p = edges[k].src
+                if p[1] != "p" and p not in dist:  # an op's arrow to its value is inside the box
+                    dist[p] = d
+                    nxt.append(p)
+        if nxt:
+            by_depth.append(len(nxt))
+        level = nxt
+    reach = _Reach(into, dist, by_depth, not level)
+    view.cache["reach"] = reach
     return reach
 
 
 def cut_at_depth(view: Layout, max_nodes: int) -> Layout:
     """Keep the boxes nearest the root; one box stands for all the others.
 
-    The distances are worked out once per view, so that ``draw_dot`` can try
-    several budgets on a million values; each cut then costs about as much
-    as the boxes it keeps.
+    The arrows are sorted by the box they enter once per view, and the walk
+    back from the root stops once it has found more than ``max_nodes`` boxes,
+    so that ``draw_dot`` can try several budgets on a million values.
     """
-    reach = _reach(view)
+    reach = _reach(view, max_nodes)
     kept_depth, count = 0, 0
     for d, at_d in enumerate(reach.by_depth):
         if count + at_d + 1 > max_nodes:
