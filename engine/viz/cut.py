@@ -170,9 +170,12 @@ def layout(tree: Tree, open_set: set[int], root: int) -> Layout:
     edges: list[Edge] = []
     merged: dict[tuple[str, str], Edge] = {}
     outputs: dict[str, set[int]] = {}
+    # The arrows made for value i are edges[starts[i]:ends[i]]; they all enter its box.
+    starts, ends = [0] * len(order), [0] * len(order)
     for i, v in enumerate(order):
         if not v._prev:
             continue
+        starts[i] = len(edges)
         mine = box[i]
         drawn = mine[0] == "v"
         target = f"op{i}" if drawn else mine
@@ -195,12 +198,15 @@ def layout(tree: Tree, open_set: set[int], root: int) -> Layout:
                 edge.params_only = False
         if drawn:
             edges.append(Edge(target, mine))
+        ends[i] = len(edges)
     root_box = box[root]
     if root_box[0] == "g":
         outputs.setdefault(root_box, set()).add(root)
     values, groups = visible_groups(tree, open_set)
     by_group = {int(key[1:]): _outputs_first(tree, sorted(found)) for key, found in outputs.items()}
-    return Layout(tree, open_set, values, groups, edges, by_group, root_box)
+    made = Layout(tree, open_set, values, groups, edges, by_group, root_box)
+    made.cache["spans"] = (starts, ends)
+    return made
 
 
 def closed_layout(tree: Tree, root: int) -> Layout:
@@ -222,28 +228,39 @@ def _outputs_first(tree: Tree, found: list[int]) -> list[int]:
 class _Reach:
     """What cutting one view at a depth needs; the arrows are sorted once per view."""
 
-    into: dict[str, list[int]]  # box -> positions in view.edges of the arrows into it (or its op)
     dist: dict[str, int]  # steps from the root box back to each box, up to some depth
     by_depth: list[int]  # how many boxes lie at each distance found
     complete: bool  # every box was reached
 
 
-def _arrows_into(view: Layout) -> dict[str, list[int]]:
-    found = view.cache.get("into")
-    if isinstance(found, dict):
-        return found
-    into: dict[str, list[int]] = {}
-    for k, e in enumerate(view.edges):
-        dst = e.dst
-        if dst[1] == "p":  # into the op 'op<i>' of the value 'v<i>': into that box
-            dst = "v" + dst[2:]
-        at = into.get(dst)
-        if at is None:
-            into[dst] = [k]
-        else:
-            at.append(k)
-    view.cache["into"] = into
-    return into
+def _arrows_into(view: Layout, box: str) -> list[int]:
+    """Positions in ``view.edges`` of the arrows into ``box`` (or into its op), in order.
+
+    ``layout`` makes a value's arrows together, and they all enter its box, so
+    a box's arrows are those made for the values it holds: no pass over the
+    other arrows is needed.
+    """
+    into = view.cache.setdefault("into", {})
+    assert isinstance(into, dict)
+    found = into.get(box)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    spans = view.cache["spans"]
+    assert isinstance(spans, tuple)
+    starts, ends = spans
+    if box[0] == "v":
+        held = [int(box[1:])]
+    else:
+        tree = view.tree
+        held, stack = [], [int(box[1:])]
+        while stack:
+            group = tree.groups[stack.pop()]
+            held.extend(group.members)
+            stack.extend(group.children)
+        held.sort()
+    found = [k for i in held for k in range(starts[i], ends[i])]
+    into[box] = found
+    return found
 
 
 def _reach(view: Layout, max_nodes: int) -> _Reach:
@@ -256,7 +273,7 @@ def _reach(view: Layout, max_nodes: int) -> _Reach:
     found = view.cache.get("reach")
     if isinstance(found, _Reach) and (found.complete or len(found.dist) > max_nodes):
         return found
-    into, edges = _arrows_into(view), view.edges
+    edges = view.edges
     dist = {view.root_box: 0}
     by_depth = [1]
     level = [view.root_box]
@@ -264,7 +281,7 @@ def _reach(view: Layout, max_nodes: int) -> _Reach:
         d = len(by_depth)
         nxt = []
         for b in level:
-            for k in into.get(b, ()):
+            for k in _arrows_into(view, b):
                 p = edges[k].src
                 if p[1] != "p" and p not in dist:  # an op's arrow to its value is inside the box
                     dist[p] = d
@@ -272,7 +289,7 @@ def _reach(view: Layout, max_nodes: int) -> _Reach:
         if nxt:
             by_depth.append(len(nxt))
         level = nxt
-    reach = _Reach(into, dist, by_depth, not level)
+    reach = _Reach(dist, by_depth, not level)
     view.cache["reach"] = reach
     return reach
 
@@ -300,7 +317,7 @@ def cut_at_depth(view: Layout, max_nodes: int) -> Layout:
     shown = len(values) + sum(tree.groups[g].size for g in groups)
     hidden = len(tree.order) - shown
     keep_id = kept | {f"op{i}" for i in values}
-    arrows = sorted(k for b in kept for k in reach.into.get(b, ()))
+    arrows = sorted(k for b in kept for k in _arrows_into(view, b))
     edges: list[Edge] = []
     crossing: list[Edge] = []
     for k in arrows:
