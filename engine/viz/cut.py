@@ -164,7 +164,7 @@ def box_of_groups(tree: Tree, open_set: set[int]) -> list[str | None]:
 
 def layout(tree: Tree, open_set: set[int], root: int) -> Layout:
     """The boxes and merged arrows of the drawing with ``open_set`` open."""
-    order, index, group_of = tree.order, tree.index, tree.group_of
+    order, parents, group_of = tree.order, tree.parents, tree.group_of
     group_box = box_of_groups(tree, open_set)
     box = [(group_box[g] if g != TOP else None) or f"v{i}" for i, g in enumerate(group_of)]
     edges: list[Edge] = []
@@ -179,8 +179,7 @@ def layout(tree: Tree, open_set: set[int], root: int) -> Layout:
         mine = box[i]
         drawn = mine[0] == "v"
         target = f"op{i}" if drawn else mine
-        for p in v._prev:
-            j = index[p]
+        for j in parents[i]:
             source = box[j]
             if source == mine:
                 continue
@@ -194,6 +193,7 @@ def layout(tree: Tree, open_set: set[int], root: int) -> Layout:
                 edge = merged[source, target] = Edge(source, target, 0, source[0] == "g")
                 edges.append(edge)
             edge.count += 1
+            p = order[j]
             if p._prev or p._scope is None:  # not a parameter
                 edge.params_only = False
         if drawn:

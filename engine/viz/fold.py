@@ -77,6 +77,7 @@ class Tree:
     top_children: list[int]
     top_members: list[int]
     uses: list[int]  # how many ops use each value as an input
+    parents: list[tuple[int, ...]]  # the positions of each value's parents, in ``_prev`` order
     # views of this tree worked out once (engine.viz.cut.closed_layout)
     cache: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
 
@@ -357,7 +358,14 @@ class _Builder:
             if group.parent != TOP:
                 groups[group.parent].size += group.size
         return Tree(
-            self.order, self.index, groups, self.group_of, top_children, top_members, self.uses
+            self.order,
+            self.index,
+            groups,
+            self.group_of,
+            top_children,
+            top_members,
+            self.uses,
+            self.pidx,
         )
 
 
