@@ -186,19 +186,35 @@ def make_params(value: Callable[[float], Any], seed: int = 0) -> dict[str, Matri
     }
 
 
+def plain_dot(ws: Sequence[Any], xs: Sequence[Any]) -> Any:
+    return sum(w * x for w, x in zip(ws, xs))
+
+
+# How the model adds things up: Python's sum() for any Value class, or an
+# engine's fused ops (chainrule's engine.dot and engine.sum build one node
+# for a whole sum, adding left to right from 0 exactly as sum() does, so
+# every forward number is the same bit for bit).
+OPS: dict[str, Callable[..., Any]] = {"dot": plain_dot, "sum": sum}
+
+
+def use_ops(dot: Callable[..., Any], total: Callable[..., Any]) -> None:
+    OPS["dot"], OPS["sum"] = dot, total
+
+
 def linear(x: Sequence[Any], w: Matrix) -> list[Any]:
-    return [sum(wi * xi for wi, xi in zip(row, x)) for row in w]
+    dot = OPS["dot"]
+    return [dot(row, x) for row in w]
 
 
 def softmax(logits: Sequence[Any]) -> list[Any]:
     top = max(v.data for v in logits)  # a constant: shifts the exponents, not the result
     exps = [(v - top).exp() for v in logits]
-    total = sum(exps)
+    total = OPS["sum"](exps)
     return [e / total for e in exps]
 
 
 def rmsnorm(x: Sequence[Any]) -> list[Any]:
-    mean_square = sum(xi * xi for xi in x) / len(x)
+    mean_square = OPS["dot"](x, x) / len(x)
     scale = (mean_square + 1e-5) ** -0.5
     return [xi * scale for xi in x]
 
@@ -218,10 +234,11 @@ def gpt(
     for h in range(N_HEAD):
         lo, hi = h * HEAD_DIM, (h + 1) * HEAD_DIM
         qh = q[lo:hi]
-        scores = [sum(qi * ki for qi, ki in zip(qh, kt[lo:hi])) / HEAD_DIM**0.5 for kt in keys]
+        scores = [OPS["dot"](qh, kt[lo:hi]) / HEAD_DIM**0.5 for kt in keys]
         weights = softmax(scores)
         heads += [
-            sum(weights[t] * values[t][lo + j] for t in range(len(keys))) for j in range(HEAD_DIM)
+            OPS["dot"](weights, [values[t][lo + j] for t in range(len(keys))])
+            for j in range(HEAD_DIM)
         ]
     x = [a + b for a, b in zip(linear(heads, p["wo"]), residual)]
     residual = x
@@ -240,7 +257,7 @@ def word_loss(word: str, p: dict[str, Matrix]) -> Any:
     for pos in range(len(tokens) - 1):
         probs = softmax(gpt(tokens[pos], pos, keys, values, p))
         losses.append(-probs[tokens[pos + 1]].log())
-    return sum(losses) / len(losses)
+    return OPS["sum"](losses) / len(losses)
 
 
 def parameters(p: dict[str, Matrix]) -> list[Any]:
