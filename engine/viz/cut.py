@@ -34,7 +34,7 @@ OPEN_FOLD_LIMIT = 12
 """A chain or repeat with more values than this stays closed in a drawing."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Edge:
     """``count`` uses of ``src`` by ``dst`` (DOT ids), drawn as one arrow."""
 
