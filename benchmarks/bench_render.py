@@ -16,7 +16,11 @@ code; the machine load is printed first. The graphs:
 * one training step of the scalar GPT of ``demos/gpt.py`` (about 60,000);
 * an MLP(2, [16, 16, 1]) output, by default and with ``collapse='neuron'``;
 * built-in ``sum()`` over 100,000 values, and over 333,333 squares (a
-  million values; ``--quick`` leaves it out).
+  million values);
+* a chain of 500,000 ops alternating ``+ 0.1`` and ``* 1.0000001`` (a
+  million values with the wrapped numbers), which folds nowhere, so the
+  drawing is cut at a depth from the root. ``--quick`` leaves out the
+  million-value graphs.
 
 Then the GPT step's explorer page: its size, and how long Chromium takes to
 run its script (the page records ``performance.now()`` when the first view
@@ -243,6 +247,15 @@ def squares(n: int) -> Value:
     return total
 
 
+def zigzag(n: int) -> Value:
+    """``n`` ops alternating + and *, each on the last result: a chain no fold shortens."""
+    out = Value(0.5)
+    for i in range(n):
+        out = out * 1.0000001 if i % 2 else out + 0.1
+    out.backward()
+    return out
+
+
 def plain_sum(n: int) -> Value:
     total = cast(Value, sum(Value(float(i % 5)) for i in range(n)))
     total.backward()
@@ -253,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("bench-output"))
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds per graph (median)")
-    parser.add_argument("--quick", action="store_true", help="leave out the million-value graph")
+    parser.add_argument("--quick", action="store_true", help="leave out the million-value graphs")
     args = parser.parse_args(argv)
     if shutil.which("dot") is None:
         sys.exit("this benchmark renders with Graphviz's `dot` program; install Graphviz first")
@@ -271,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     if not args.quick:
         cases.append(("sum of 333,333 squares", lambda: squares(333_333), {}))
+        cases.append(("chain of 500,000 alternating + and *", lambda: zigzag(500_000), {}))
     rows: list[Row] = []
     gpt_root = None
     for name, make, kwargs in cases:

@@ -18,7 +18,6 @@ how to draw them (``draw_dot(root, focus=...)``).
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 
 from engine.viz.fold import TOP, Tree
@@ -35,7 +34,7 @@ OPEN_FOLD_LIMIT = 12
 """A chain or repeat with more values than this stays closed in a drawing."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Edge:
     """``count`` uses of ``src`` by ``dst`` (DOT ids), drawn as one arrow."""
 
@@ -60,6 +59,8 @@ class Layout:
     hidden: int = 0  # values behind the depth cut
     cut_targets: list[str] = field(default_factory=list)  # boxes the cut box feeds
     cut_sources: list[int] = field(default_factory=list)  # values just behind the cut
+    # work shared by the cuts of one view (see cut_at_depth)
+    cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def box_count(self) -> int:
@@ -163,20 +164,22 @@ def box_of_groups(tree: Tree, open_set: set[int]) -> list[str | None]:
 
 def layout(tree: Tree, open_set: set[int], root: int) -> Layout:
     """The boxes and merged arrows of the drawing with ``open_set`` open."""
-    order, index, group_of = tree.order, tree.index, tree.group_of
+    order, parents, group_of = tree.order, tree.parents, tree.group_of
     group_box = box_of_groups(tree, open_set)
     box = [(group_box[g] if g != TOP else None) or f"v{i}" for i, g in enumerate(group_of)]
     edges: list[Edge] = []
     merged: dict[tuple[str, str], Edge] = {}
     outputs: dict[str, set[int]] = {}
+    # The arrows made for value i are edges[starts[i]:ends[i]]; they all enter its box.
+    starts, ends = [0] * len(order), [0] * len(order)
     for i, v in enumerate(order):
         if not v._prev:
             continue
+        starts[i] = len(edges)
         mine = box[i]
         drawn = mine[0] == "v"
         target = f"op{i}" if drawn else mine
-        for p in v._prev:
-            j = index[p]
+        for j in parents[i]:
             source = box[j]
             if source == mine:
                 continue
@@ -190,16 +193,29 @@ def layout(tree: Tree, open_set: set[int], root: int) -> Layout:
                 edge = merged[source, target] = Edge(source, target, 0, source[0] == "g")
                 edges.append(edge)
             edge.count += 1
+            p = order[j]
             if p._prev or p._scope is None:  # not a parameter
                 edge.params_only = False
         if drawn:
             edges.append(Edge(target, mine))
+        ends[i] = len(edges)
     root_box = box[root]
     if root_box[0] == "g":
         outputs.setdefault(root_box, set()).add(root)
     values, groups = visible_groups(tree, open_set)
     by_group = {int(key[1:]): _outputs_first(tree, sorted(found)) for key, found in outputs.items()}
-    return Layout(tree, open_set, values, groups, edges, by_group, root_box)
+    made = Layout(tree, open_set, values, groups, edges, by_group, root_box)
+    made.cache["spans"] = (starts, ends)
+    return made
+
+
+def closed_layout(tree: Tree, root: int) -> Layout:
+    """``layout(tree, set(), root)``, made once per tree (draw_dot may cut it several times)."""
+    key = ("closed", root)
+    found = tree.cache.get(key)
+    if not isinstance(found, Layout):
+        found = tree.cache[key] = layout(tree, set(), root)
+    return found
 
 
 def _outputs_first(tree: Tree, found: list[int]) -> list[int]:
@@ -208,44 +224,109 @@ def _outputs_first(tree: Tree, found: list[int]) -> list[int]:
     return computed or found
 
 
-def cut_at_depth(view: Layout, max_nodes: int) -> Layout:
-    """Keep the boxes nearest the root; one box stands for all the others."""
-    parents: dict[str, list[str]] = {}
-    op_to_value = {e.src: e.dst for e in view.edges if e.src.startswith("op")}
-    for e in view.edges:
-        if e.src.startswith("op"):
-            continue
-        dst = op_to_value.get(e.dst, e.dst)
-        parents.setdefault(dst, []).append(e.src)
+@dataclass
+class _Reach:
+    """What cutting one view at a depth needs; the arrows are sorted once per view."""
+
+    dist: dict[str, int]  # steps from the root box back to each box, up to some depth
+    by_depth: list[int]  # how many boxes lie at each distance found
+    complete: bool  # every box was reached
+
+
+def _arrows_into(view: Layout, box: str) -> list[int]:
+    """Positions in ``view.edges`` of the arrows into ``box`` (or into its op), in order.
+
+    ``layout`` makes a value's arrows together, and they all enter its box, so
+    a box's arrows are those made for the values it holds: no pass over the
+    other arrows is needed.
+    """
+    into = view.cache.setdefault("into", {})
+    assert isinstance(into, dict)
+    found = into.get(box)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    spans = view.cache["spans"]
+    assert isinstance(spans, tuple)
+    starts, ends = spans
+    if box[0] == "v":
+        held = [int(box[1:])]
+    else:
+        tree = view.tree
+        held, stack = [], [int(box[1:])]
+        while stack:
+            group = tree.groups[stack.pop()]
+            held.extend(group.members)
+            stack.extend(group.children)
+        held.sort()
+    found = [k for i in held for k in range(starts[i], ends[i])]
+    into[box] = found
+    return found
+
+
+def _reach(view: Layout, max_nodes: int) -> _Reach:
+    """Distances from the root box, level by level, until more than ``max_nodes`` boxes.
+
+    A cut keeps at most ``max_nodes`` boxes, so the levels behind that are never
+    needed: on a million values that fold nowhere the walk stops after a few
+    hundred boxes. The result is kept for smaller budgets.
+    """
+    found = view.cache.get("reach")
+    if isinstance(found, _Reach) and (found.complete or len(found.dist) > max_nodes):
+        return found
+    edges = view.edges
     dist = {view.root_box: 0}
-    queue = deque([view.root_box])
-    while queue:
-        b = queue.popleft()
-        for p in parents.get(b, ()):
-            if p not in dist:
-                dist[p] = dist[b] + 1
-                queue.append(p)
-    by_depth: dict[int, int] = {}
-    for d in dist.values():
-        by_depth[d] = by_depth.get(d, 0) + 1
+    by_depth = [1]
+    level = [view.root_box]
+    while level and len(dist) <= max_nodes:
+        d = len(by_depth)
+        nxt = []
+        for b in level:
+            for k in _arrows_into(view, b):
+                p = edges[k].src
+                if p[1] != "p" and p not in dist:  # an op's arrow to its value is inside the box
+                    dist[p] = d
+                    nxt.append(p)
+        if nxt:
+            by_depth.append(len(nxt))
+        level = nxt
+    reach = _Reach(dist, by_depth, not level)
+    view.cache["reach"] = reach
+    return reach
+
+
+def cut_at_depth(view: Layout, max_nodes: int) -> Layout:
+    """Keep the boxes nearest the root; one box stands for all the others.
+
+    The arrows are sorted by the box they enter once per view, and the walk
+    back from the root stops once it has found more than ``max_nodes`` boxes,
+    so that ``draw_dot`` can try several budgets on a million values.
+    """
+    reach = _reach(view, max_nodes)
     kept_depth, count = 0, 0
-    for d in sorted(by_depth):
-        if count + by_depth[d] + 1 > max_nodes:
+    for d, at_d in enumerate(reach.by_depth):
+        if count + at_d + 1 > max_nodes:
             break
-        count += by_depth[d]
+        count += at_d
         kept_depth = d
+    dist = reach.dist
     kept = {b for b, d in dist.items() if d <= kept_depth}
     tree = view.tree
-    sizes = {f"g{g}": tree.groups[g].size for g in view.groups}
-    hidden = sum(sizes.get(b, 1) for b in dist if b not in kept)
-    values = [i for i in view.values if f"v{i}" in kept]
-    groups = [g for g in view.groups if f"g{g}" in kept]
+    values = sorted(int(b[1:]) for b in kept if b[0] == "v")
+    groups = sorted(int(b[1:]) for b in kept if b[0] == "g")
+    # Every value is behind the root, so the kept boxes' values are all but the hidden ones.
+    shown = len(values) + sum(tree.groups[g].size for g in groups)
+    hidden = len(tree.order) - shown
     keep_id = kept | {f"op{i}" for i in values}
-    edges = [e for e in view.edges if e.src in keep_id and e.dst in keep_id]
-    crossing = [e for e in view.edges if e.dst in keep_id and e.src not in keep_id]
+    arrows = sorted(k for b in kept for k in _arrows_into(view, b))
+    edges: list[Edge] = []
+    crossing: list[Edge] = []
+    for k in arrows:
+        e = view.edges[k]
+        (edges if e.src in keep_id else crossing).append(e)
     targets = sorted({e.dst for e in crossing})
     behind = sorted({e.src for e in crossing})
-    outputs = {g: js for g, js in view.outputs.items() if g in groups}
+    group_set = set(groups)
+    outputs = {g: js for g, js in view.outputs.items() if g in group_set}
     return Layout(
         tree,
         view.open,
@@ -295,5 +376,5 @@ def plan_auto(tree: Tree, max_nodes: int, root: int) -> Layout:
     if len(tree.order) <= max(int(max_nodes * READABLE_SHARE), min(max_nodes, 40)):
         return layout(tree, set(range(len(tree.groups))), root)
     if top_box_count(tree) > max_nodes:
-        return cut_at_depth(layout(tree, set(), root), max_nodes)
+        return cut_at_depth(closed_layout(tree, root), max_nodes)
     return choose_open(tree, max_nodes, root)

@@ -76,12 +76,18 @@ from __future__ import annotations
 import html
 import itertools
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from engine.core.graph import GraphTooLargeError, values_in_order
+from engine.core.graph import (
+    GraphTooLargeError,
+    paused_cycle_collector,
+    values_and_index,
+    values_in_order,
+)
 from engine.core.value import CONSTANT, Value
-from engine.teach.names import name_values
-from engine.viz.cut import Layout, cut_at_depth, layout, plan_auto
+from engine.teach.lazy_names import LazyNames
+from engine.viz.cut import Layout, closed_layout, cut_at_depth, plan_auto
 from engine.viz.digraph import GraphvizNotFoundError, digraph_class, import_graphviz
 from engine.viz.fold import fold
 from engine.viz.render import RenderError, add_layout, choose_direction, pick_rankdir
@@ -235,12 +241,34 @@ def draw_dot(
         raise ValueError(f"color_by must be one of {', '.join(_COLOR_BY)}, got {color_by!r}")
 
     # Plan first: refusing a request must be quick and must not need graphviz.
-    order = values_in_order(root)
-    names = name_values(order)
-    if focus is not None:
-        root = _focus_value(root, focus, names)
-        order = values_in_order(root)
-    index = {value: i for i, value in enumerate(order)}
+    with paused_cycle_collector():
+        order, index = values_and_index(root)
+        names = LazyNames(order, index)  # only the drawn values get named
+        if focus is not None:
+            root = _focus_value(root, focus, names)
+            order, index = values_and_index(root)
+        return _draw(
+            root, order, index, names, format, rankdir, show_grad, max_nodes, title,
+            precision, legend, collapse, color_by,
+        )  # fmt: skip
+
+
+def _draw(
+    root: Value,
+    order: list[Value],
+    index: dict[Value, int],
+    names: Mapping[Value, str],
+    format: str,  # noqa: A002 - draw_dot's argument
+    rankdir: str,
+    show_grad: bool,
+    max_nodes: int | None,
+    title: str | None,
+    precision: int,
+    legend: bool,
+    collapse: str,
+    color_by: str,
+) -> graphviz.Digraph:
+    """draw_dot once the graph is walked and named: plan the view, then build it."""
     folded: Layout | None = None
     view: View | None = None
     if collapse == "auto" and max_nodes is not None:
@@ -311,7 +339,7 @@ def draw_dot(
         if folded.open:
             smaller = plan_auto(tree, budget, index[root])
         else:
-            top = layout(tree, set(), index[root])
+            top = closed_layout(tree, index[root])
             smaller = cut_at_depth(top, min(budget, max(folded.box_count // 2, 2)))
         if smaller.open == folded.open and smaller.box_count == folded.box_count:
             continue
@@ -323,7 +351,7 @@ def draw_dot(
 def _add_folded(
     graph: Any,
     folded: Layout,
-    names: dict[Value, str],
+    names: Mapping[Value, str],
     root: Value,
     scale: GradScale | None,
     nohtml: Any,
@@ -352,7 +380,7 @@ def _add_folded(
     )  # fmt: skip
 
 
-def draw_layout(view: Layout, root: Value, names: dict[Value, str], precision: int = 4) -> Any:
+def draw_layout(view: Layout, root: Value, names: Mapping[Value, str], precision: int = 4) -> Any:
     """The Digraph of a folded view planned elsewhere (the box-by-box step page), no legend."""
     nohtml = import_graphviz().nohtml
     rankdir = pick_rankdir(view)
@@ -372,7 +400,7 @@ def _add_level_view(
     graph: Any,
     view: View,
     order: list[Value],
-    names: dict[Value, str],
+    names: Mapping[Value, str],
     root: Value,
     scale: GradScale | None,
     nohtml: Any,
@@ -417,7 +445,7 @@ def _auto_advice(order: list[Value], index: dict[Value, int], root: Value) -> st
     )
 
 
-def _focus_value(root: Value, focus: Value | str, names: dict[Value, str]) -> Value:
+def _focus_value(root: Value, focus: Value | str, names: Mapping[Value, str]) -> Value:
     """The value ``focus`` names (a Value of the graph, or its name)."""
     if isinstance(focus, Value):
         if focus not in names:

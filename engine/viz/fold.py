@@ -40,6 +40,7 @@ inside that neuron's box.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import compress
 
 from engine.core.value import CONSTANT, Value
 
@@ -76,6 +77,9 @@ class Tree:
     top_children: list[int]
     top_members: list[int]
     uses: list[int]  # how many ops use each value as an input
+    parents: list[tuple[int, ...]]  # the positions of each value's parents, in ``_prev`` order
+    # views of this tree worked out once (engine.viz.cut.closed_layout)
+    cache: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
 
     def children(self, g: int) -> list[int]:
         return self.top_children if g == TOP else self.groups[g].children
@@ -133,21 +137,21 @@ class _Builder:
         # What each leaf is: 'c' a wrapped number, 'x' an input, 'p' a parameter.
         leaf = self.leaf
         pidx = self.pidx
+        loose: dict[int, str | None] = {}  # user-made leaf -> common scope of its users
+        common = _CommonScope()
+        position = index.__getitem__
+        # One pass: parents come first, so each leaf is sorted before an op uses it.
         for i, v in enumerate(order):
-            if not v._prev:
+            prev = v._prev
+            if not prev:
                 if v._scope is not None:
                     scope[i] = parameter_module(v._scope)
                     leaf[i] = "p"
                 else:
                     leaf[i] = "c" if v._seq == CONSTANT else "x"
-        loose: dict[int, str | None] = {}  # user-made leaf -> common scope of its users
-        common = _CommonScope()
-        for i, v in enumerate(order):
-            prev = v._prev
-            if not prev:
                 continue
             s = scope[i] = v._scope
-            js = pidx[i] = tuple([index[p] for p in prev])
+            js = pidx[i] = tuple(map(position, prev))
             for j in js:
                 if user[j] != i:  # x * x is one use by one op
                     uses[j] += 1
@@ -158,9 +162,8 @@ class _Builder:
         for j, s in loose.items():
             scope[j] = s
         group_of = self.group_of
-        for i, s in enumerate(scope):
-            if s is not None:
-                group_of[i] = self._scope_group(s)
+        for i in compress(range(n), scope):  # the values with a scope
+            group_of[i] = self._scope_group(scope[i])  # type: ignore[arg-type]
 
     def _scope_group(self, path: str) -> int:
         g = self.by_scope.get(path)
@@ -355,7 +358,14 @@ class _Builder:
             if group.parent != TOP:
                 groups[group.parent].size += group.size
         return Tree(
-            self.order, self.index, groups, self.group_of, top_children, top_members, self.uses
+            self.order,
+            self.index,
+            groups,
+            self.group_of,
+            top_children,
+            top_members,
+            self.uses,
+            self.pidx,
         )
 
 

@@ -6,8 +6,12 @@ loss has hundreds or thousands of steps; this page draws the folded view of
 ``draw_dot`` instead (neurons, layers, hand-written loss parts, each one
 box) and gives a frame to each stretch of the backward pass that stays in
 one box: on an MLP it steps neuron by neuron or layer by layer, through the
-hand-written loss one value at a time. ``expand='MLP.layers[2]'`` opens one
-group completely, so that each of its scalar steps gets a frame of its own.
+hand-written loss one value at a time. A click on a group box opens a panel
+under the captions, a small flip-book of the scalar chain-rule steps inside
+that box (the first ``PANEL_STEPS`` of them, in the pass's order), worded
+like the captions; a second click, or 'close', folds it away.
+``expand='MLP.layers[2]'`` opens one group in the drawing itself, so that
+each of its scalar steps gets a frame of its own.
 
 Each frame's caption says which box the pass went through and how many
 chain-rule steps that took, then lists its first steps in the scalar
@@ -15,8 +19,11 @@ page's words: the local derivative (rule, then number) apart from what is
 added to the accumulated gradient. Boxes show the gradient reached so far
 (a group, that of its output). The page is one HTML file: the drawing is
 laid out once by Graphviz and inlined; a few lines of JavaScript flip the
-frames. The numbers come from an exact replay of the pass
-(:func:`engine.teach.replay.replay_backward`); ``.grad`` is never touched.
+frames and the panels. The URL hash takes test hooks (``#frame=3``,
+``#click=g5`` clicks box ``g5``, ``#inner=2``), and ``<body>`` reports the
+open panel in ``data-open-group`` and ``data-inner-step``. The numbers come
+from an exact replay of the pass (:func:`engine.teach.replay.replay_backward`);
+``.grad`` is never touched.
 """
 
 from __future__ import annotations
@@ -41,6 +48,10 @@ from engine.viz.fold import TOP, fold
 __all__ = ["GroupSteps", "group_steps"]
 
 SHOWN_STEPS = 6  # scalar steps listed under a frame; the rest are counted
+# Scalar steps a box's panel flips through (a click on the box opens it); past
+# this the panel says how many more there are, which keeps a page of a
+# 60,000-value graph a few megabytes.
+PANEL_STEPS = 40
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,24 @@ class GroupFrame:
     heading: str
     captions: tuple[str, ...]
     numbers: dict[str, str]  # box id -> the text of its last line in this frame
+
+
+@dataclass(frozen=True)
+class InnerStep:
+    """One scalar step inside a group box: a node passing its gradient on, in the panel."""
+
+    heading: str
+    captions: tuple[str, ...]  # one per parent: local derivative, then the += on the grad
+
+
+@dataclass(frozen=True)
+class GroupPanel:
+    """What a click on a group box shows: the scalar steps of the pass inside it."""
+
+    box: str  # the DOT id of the box, g<k>
+    title: str
+    steps: tuple[InnerStep, ...]  # the first PANEL_STEPS of them
+    more: int  # steps inside the box that are not listed
 
 
 class GroupSteps:
@@ -83,6 +112,7 @@ class GroupSteps:
             for i, g in enumerate(self.tree.group_of)
         ]
         self.index = index
+        self.panels: dict[str, GroupPanel] = {}
         self.frames = self._frames()
 
     def _opened(self, title: str) -> set[int]:
@@ -150,7 +180,40 @@ class GroupSteps:
         for k in sorted(ends):
             box = ends[k]
             frames.append(self._frame(len(frames), box, by_box[box], shown[k]))
+        for g in self.view.groups:
+            box = f"g{g}"
+            self.panels[box] = self._panel(box, by_box.get(box, []))
         return frames
+
+    def _caption(self, step: PassStep, k: int) -> str:
+        """The chain-rule step along ``step``'s ``k``-th transfer, as the scalar page words it."""
+        names, t = self.names, step.transfers[k]
+        local = edge_name(step.node, t.index, names)
+        return (
+            f"local {local} = {local_rule(step.node, t.index, names)} = "
+            f"{self._num(t.local)};  grad {names[t.parent]} += grad {names[step.node]}"
+            f" * {local} = {self._num(step.g)} * {self._num(t.local)} = "
+            f"{self._num(t.amount)}"
+        )
+
+    def _panel(self, box: str, run: list[PassStep]) -> GroupPanel:
+        """The scalar steps inside one group box, for the panel a click on it opens."""
+        group = self.tree.groups[int(box[1:])]
+        title = f"{group.title} ({group.size:,} values)"
+        names = self.names
+        steps = []
+        for j, step in enumerate(run[:PANEL_STEPS]):
+            node = step.node
+            parents = len(step.transfers)
+            heading = (
+                f"Step {j + 1} of {len(run)} inside {group.title}: "
+                f"{names[node]} = {forward_text(node, names)} passes its gradient "
+                f"grad {names[node]} = {self._num(step.g)} on to {parents} parent"
+                f"{'s' if parents != 1 else ''}."
+            )
+            captions = tuple(self._caption(step, k) for k in range(parents))
+            steps.append(InnerStep(heading, captions))
+        return GroupPanel(box, title, tuple(steps), max(len(run) - PANEL_STEPS, 0))
 
     def _frame(self, k: int, box: str, run: list[PassStep], numbers: dict[str, str]) -> GroupFrame:
         names, out = self.names, self.names[self.root]
@@ -168,16 +231,10 @@ class GroupSteps:
         )
         lines: list[str] = []
         for step in run:
-            for t in step.transfers:
+            for t in range(len(step.transfers)):
                 if len(lines) == SHOWN_STEPS:
                     break
-                local = edge_name(step.node, t.index, names)
-                lines.append(
-                    f"local {local} = {local_rule(step.node, t.index, names)} = "
-                    f"{self._num(t.local)};  grad {names[t.parent]} += grad {names[step.node]}"
-                    f" * {local} = {self._num(step.g)} * {self._num(t.local)} = "
-                    f"{self._num(t.amount)}"
-                )
+                lines.append(self._caption(step, t))
         if count > len(lines):
             lines.append(f"... and {count - len(lines)} more chain-rule steps in this box")
         return GroupFrame(k, box, heading, tuple(lines), numbers)
@@ -198,7 +255,18 @@ class GroupSteps:
                     "numbers": f.numbers,
                 }
                 for f in self.frames
-            ]
+            ],
+            "panels": {
+                box: {
+                    "title": p.title,
+                    "steps": [
+                        {"heading": inner.heading, "captions": list(inner.captions)}
+                        for inner in p.steps
+                    ],
+                    "more": p.more,
+                }
+                for box, p in self.panels.items()
+            },
         }
         blob = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
         title = html.escape(self.title)
@@ -210,6 +278,14 @@ class GroupSteps:
             f'<input id="slider" type="range" min="0" max="{len(self.frames) - 1}" value="0">'
             '<span id="where"></span></div>'
             '<p id="heading"></p><ul id="captions"></ul>'
+            '<p class="hint">Click a purple group box to step through the scalar '
+            "chain-rule steps inside it.</p>"
+            '<section id="panel" hidden><div class="controls"><strong id="panel-title"></strong>'
+            '<button id="inner-back">&#9664; back</button>'
+            '<button id="inner-forward">step &#9654;</button>'
+            '<input id="inner-slider" type="range" min="0" max="0" value="0">'
+            '<span id="inner-where"></span><button id="panel-close">close</button></div>'
+            '<p id="inner-heading"></p><ul id="inner-captions"></ul></section>'
             f'<div id="drawing">{svg}</div>'
             f'<script type="application/json" id="group-steps">{blob}</script>'
             f"<script>{_asset('group_steps.js')}</script></body></html>\n"

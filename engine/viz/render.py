@@ -16,7 +16,7 @@ instead, never a frozen notebook.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from engine.core.value import CONSTANT, Value
@@ -59,7 +59,7 @@ def run_dot(source: str, fmt: str, timeout: float | None, program: str = "dot") 
 def add_layout(
     graph: Any,
     view: Layout,
-    names: dict[Value, str],
+    names: Mapping[Value, str],
     root: Value,
     node_label: Callable[[Value, str], str],
     group_fill: Callable[[int, str], dict[str, str]],
@@ -212,7 +212,7 @@ def _title(title: str, prefix: str) -> str:
 
 
 def _group_label(
-    view: Layout, g: int, names: dict[Value, str], numbers: Callable[[Value], str], prefix: str
+    view: Layout, g: int, names: Mapping[Value, str], numbers: Callable[[Value], str], prefix: str
 ) -> str:
     tree = view.tree
     group = tree.groups[g]
@@ -246,7 +246,7 @@ def _parameter_count(tree: Any, g: int) -> int:
     return count
 
 
-def _cut_label(view: Layout, names: dict[Value, str], root: Value) -> str:
+def _cut_label(view: Layout, names: Mapping[Value, str], root: Value) -> str:
     order = view.tree.order
     lines = [f"\u22ef {view.hidden:,} more values behind these boxes"]
     if view.cut_sources:

@@ -7,8 +7,9 @@ from typing import cast
 
 import engine
 from engine import Value
-from engine.core.graph import values_in_order
-from engine.teach.names import identifier_names, names, short_name
+from engine.core.graph import values_and_index, values_in_order
+from engine.teach.lazy_names import LazyNames
+from engine.teach.names import identifier_names, name_values, names, short_name
 from engine.teach.source import variable_names
 from nn import MLP
 
@@ -81,3 +82,32 @@ def test_short_names_keep_the_end() -> None:
     long = "GPT.layers[0].attn.heads[3].something_very_long"
     assert short_name(long, 12).startswith("\u2026")
     assert len(short_name(long, 12)) == 12
+
+
+def lazy_names_cases() -> list[Value]:
+    """Graphs that use every naming rule: labels and their clashes, parameters, stems at risk."""
+    random.seed(0)
+    model = MLP(2, [3, 1])
+    twin = MLP(1, [1])
+    twin.name_modules("Other")
+    a, b = Value(1.0, label="mul1"), Value(2.0, label="a")
+    c, d = Value(3.0, label="a"), Value(-1.5, label="x2")
+    e = (a * b + c * d).relu() * 2 + a**2 + b**c + Value(3.0) + (-d).exp()
+    e.label = "a"
+    scored = cast(Value, model([e, Value(0.25)])) + cast(Value, twin([Value(0.5)]))
+    fresh = Value(1.0, label="pow1") ** 2 + (Value(2.0) ** Value(0.5)).leaky_relu()
+    return [e, scored * scored + fresh, engine.sum([Value(float(i)) * i for i in range(9)])]
+
+
+def test_lazy_names_are_the_names() -> None:
+    for root in lazy_names_cases():
+        order, index = values_and_index(root)
+        eager = name_values(order)
+        lazy = LazyNames(order, index)
+        shuffled = list(order)
+        random.Random(1).shuffle(shuffled)
+        assert [lazy[v] for v in shuffled] == [eager[v] for v in shuffled]
+        assert dict(LazyNames(order, index)) == eager  # iterating names every value
+        assert len(lazy) == len(eager)
+        assert order[0] in lazy
+        assert Value(0.0) not in lazy

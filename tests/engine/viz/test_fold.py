@@ -98,6 +98,10 @@ def test_depth_cut_says_what_is_behind_and_focus_draws_it() -> None:
     assert len(BOX.findall(source)) <= 20
     found = re.search(r"\u22ef ([\d,]+) more values behind these boxes", source)
     assert found
+    # every value is either drawn in a box of its own or counted behind the cut
+    drawn = re.findall(r"^\t+(v\d+|g\d+) \[", source, re.M)
+    assert all(box[0] == "v" for box in drawn)
+    assert len(drawn) + int(found.group(1).replace(",", "")) == len(values_in_order(v))
     named = re.search(r"focus='([^']+)'", source)
     assert named
     behind = draw_dot(v, focus=named.group(1), max_nodes=20)
