@@ -13,9 +13,7 @@ deep as memory allows):
 from __future__ import annotations
 
 import bisect
-import gc
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -128,26 +126,6 @@ def values_and_index(root: Value) -> tuple[list[Value], dict[Value, int]]:
         # Reversed, so the first parent is popped, and so listed, first.
         stack.extend([(p, False) for p in reversed(prev) if p not in index])
     return order, index
-
-
-@contextmanager
-def paused_cycle_collector() -> Iterator[None]:
-    """Hold Python's cycle collector off while a tool makes a pass over a large graph.
-
-    The passes over a graph allocate millions of small lists, tuples and
-    dicts, and every few hundred thousand allocations the collector scans
-    every object alive, the graph's values included: about a fifth of the
-    time ``draw_dot`` spends on a million values. The passes make no
-    reference cycles, so nothing is left for the collector to find; it is
-    switched back on afterwards (if it was on), also after an error.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 _creation_order = attrgetter("_seq")

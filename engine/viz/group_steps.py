@@ -42,7 +42,7 @@ from engine.teach.names import name_values
 from engine.teach.replay import PassStep, replay_backward
 from engine.teach.source import edge_name, forward_text
 from engine.viz.cut import box_of_groups, layout, plan_auto
-from engine.viz.dot import DEFAULT_MAX_NODES, draw_layout
+from engine.viz.dot import draw_layout
 from engine.viz.fold import TOP, fold
 
 __all__ = ["GroupSteps", "group_steps"]
@@ -52,6 +52,11 @@ SHOWN_STEPS = 6  # scalar steps listed under a frame; the rest are counted
 # this the panel says how many more there are, which keeps a page of a
 # 60,000-value graph a few megabytes.
 PANEL_STEPS = 40
+
+# Boxes per frame by default: a step page is read off a projector, so the
+# drawing must stay legible at 1024 pixels across (draw_dot's own default
+# budget, 150, is for a screen you can zoom).
+SCREENFUL = 60
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,7 @@ class GroupSteps:
     def __init__(
         self,
         root: Value,
-        max_nodes: int = DEFAULT_MAX_NODES,
+        max_nodes: int = SCREENFUL,
         *,
         expand: str | None = None,
         title: str | None = None,
@@ -277,6 +282,9 @@ class GroupSteps:
             '<button id="play">&#9654; play</button><button id="forward">step &#9654;</button>'
             f'<input id="slider" type="range" min="0" max="{len(self.frames) - 1}" value="0">'
             '<span id="where"></span></div>'
+            # the drawing first, scaled to the window, so that a projector shows
+            # the graph and the step together
+            f'<div id="drawing">{svg}</div>'
             '<p id="heading"></p><ul id="captions"></ul>'
             '<p class="hint">Click a purple group box to step through the scalar '
             "chain-rule steps inside it.</p>"
@@ -286,7 +294,6 @@ class GroupSteps:
             '<input id="inner-slider" type="range" min="0" max="0" value="0">'
             '<span id="inner-where"></span><button id="panel-close">close</button></div>'
             '<p id="inner-heading"></p><ul id="inner-captions"></ul></section>'
-            f'<div id="drawing">{svg}</div>'
             f'<script type="application/json" id="group-steps">{blob}</script>'
             f"<script>{_asset('group_steps.js')}</script></body></html>\n"
         )
@@ -303,7 +310,7 @@ class GroupSteps:
 def group_steps(
     root: Value,
     path: str | os.PathLike[str],
-    max_nodes: int = DEFAULT_MAX_NODES,
+    max_nodes: int = SCREENFUL,
     *,
     expand: str | None = None,
     title: str | None = None,

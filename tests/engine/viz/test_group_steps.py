@@ -14,7 +14,7 @@ import engine
 from engine import Value
 from engine.core.graph import values_in_order
 from engine.teach.replay import replay_backward
-from engine.viz.group_steps import GroupSteps
+from engine.viz.group_steps import SCREENFUL, GroupSteps
 from nn import MLP
 from tests.browser import body_data, chromium
 
@@ -29,7 +29,7 @@ def micrograd_loss() -> Value:
 
 def test_frames_go_box_by_box_and_end_on_the_backward_pass() -> None:
     loss = micrograd_loss()
-    page = GroupSteps(loss)
+    page = GroupSteps(loss, max_nodes=150)  # room for neuron boxes
     order = values_in_order(loss)
     grads = dict(zip(order, engine.grad(loss, order)))
     boxes = [f.box for f in page.frames[1:]]
@@ -101,3 +101,9 @@ def test_a_click_on_a_group_box_shows_its_scalar_steps_in_chromium(tmp_path: Pat
     assert heading == panel.steps[1].heading
     shown = re.findall(r"<li>(.*?)</li>", dom.split('id="inner-captions">', 1)[1].split("</ul>")[0])
     assert [html.unescape(c) for c in shown] == list(panel.steps[1].captions)
+
+
+def test_the_default_page_fits_a_projector() -> None:
+    page = GroupSteps(micrograd_loss())
+    assert page.view.box_count <= SCREENFUL
+    assert len(page.frames) > 2  # still steps through several boxes

@@ -302,7 +302,8 @@ def test_big_graphs_step_box_by_box(tmp_path: Path) -> None:
     assert "box by box" in page
     frames = json.loads(page.split('id="group-steps">', 1)[1].split("</script>", 1)[0])["frames"]
     headings = [f["heading"] for f in frames]
-    assert any("MLP.layers[0].neurons[3] (5 values)" in h for h in headings)  # neuron by neuron
+    # a screenful of boxes: layer by layer or neuron by neuron, as the budget allows
+    assert any("MLP.layers[0]" in h for h in headings)
     assert len(frames) - 1 < sum(1 for v in values_in_order(loss) if v._prev)
     with pytest.raises(GraphTooLargeError, match="steps x values"):
         BackwardSteps(loss, max_nodes=10)
