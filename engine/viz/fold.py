@@ -35,6 +35,10 @@ The groups, from the outside in:
 Folding works inside each group separately, so a hand-written penalty at
 the top level folds, and so does a batch's worth of one neuron's outputs
 inside that neuron's box.
+
+(About 430 lines, kept whole: the folding rules, by scope, by chain, by
+repeated shape and by sibling list, each decide what the others see, and
+they are easiest to check side by side.)
 """
 
 from __future__ import annotations

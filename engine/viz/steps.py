@@ -34,6 +34,10 @@ no ``.grad`` is read or written. The graph is laid out once by Graphviz's
 ``dot``, so nodes never move between frames; each frame is that drawing
 with its own numbers and highlights. The page also carries the numbers of
 every frame as JSON (``<script type="application/json" id="chainrule-steps">``).
+
+(About 550 lines, kept whole: the replayed frames, the SVG they are
+painted on and the page's script agree on one set of element ids, which is
+simplest to keep right in one module.)
 """
 
 from __future__ import annotations

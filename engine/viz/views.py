@@ -32,6 +32,9 @@ as a hinge loss written by hand) are never grouped. Constants are the one
 exception: a number that an op wrapped (the 2 in ``x * 2``) has no scope of
 its own, but when every op that uses it lies in one group it belongs to
 that group, so a loss helper's divisor does not float beside its box.
+
+(About 460 lines, kept whole: the named levels and the gradient colour
+scale are both read by every drawing and share their small helpers.)
 """
 
 from __future__ import annotations
