@@ -19,20 +19,16 @@ later.
 
 from __future__ import annotations
 
-import functools
 import gc
 import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-F = TypeVar("F", bound=Callable[..., Any])
+from contextlib import ContextDecorator
 
 _lock = threading.Lock()
 _depth = 0  # blocks inside pause_gc, over all threads
 _was_enabled = False  # the collector's state before the outermost block
 
 
-class pause_gc:
+class pause_gc(ContextDecorator):
     """Pause the cyclic garbage collector inside this block (also a decorator)."""
 
     def __enter__(self) -> None:
@@ -51,14 +47,6 @@ class pause_gc:
             _depth -= 1
             if _depth == 0 and _was_enabled:
                 gc.enable()
-
-    def __call__(self, function: F) -> F:
-        @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with self:
-                return function(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
 
     def __repr__(self) -> str:
         return "pause_gc()"

@@ -18,13 +18,8 @@ and one type test decide both questions.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
+from contextlib import ContextDecorator
 from contextvars import ContextVar
-from typing import Any, TypeVar
-
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 # The creation number (``Value._seq``) of a result computed while recording was
 # off: it keeps no parents, and backward() says why instead of doing nothing.
@@ -91,7 +86,7 @@ _SWITCHES: ContextVar[tuple[tuple[_Switch, bool], ...]] = ContextVar(
 )
 
 
-class _Switch:
+class _Switch(ContextDecorator):
     """A reusable context manager and decorator that turns recording on or off.
 
     Like PyTorch's ``torch.no_grad``, one object can be entered many times,
@@ -115,14 +110,6 @@ class _Switch:
         _SWITCHES.set(tuple(stack))
         _publish(stack[-1][1] if stack else True, current_scope())
 
-    def __call__(self, function: F) -> F:
-        @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with self:
-                return function(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -144,7 +131,7 @@ class enable_grad(_Switch):
     _on = True
 
 
-class scope:
+class scope(ContextDecorator):
     """Tag every value recorded in this block with ``name``.
 
     ``nn`` modules do this for you; use it to name your own building
@@ -164,13 +151,10 @@ class scope:
     def __exit__(self, *exc: object) -> None:
         set_scope(self._previous.pop())
 
-    def __call__(self, function: F) -> F:
-        @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with scope(self.name):
-                return function(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
+    def _recreate_cm(self) -> scope:
+        # As a decorator, a fresh block per call: ``_previous`` belongs to one
+        # thread's nesting, and two threads may call the decorated function.
+        return scope(self.name)
 
     def __repr__(self) -> str:
         return f"scope({self.name!r})"

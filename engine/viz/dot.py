@@ -81,12 +81,12 @@ from typing import TYPE_CHECKING, Any
 
 from engine.core.collector import pause_gc
 from engine.core.graph import GraphTooLargeError, values_and_index, values_in_order
-from engine.core.value import CONSTANT, Value
+from engine.core.value import Value
 from engine.teach.lazy_names import LazyNames
 from engine.viz.cut import Layout, closed_layout, cut_at_depth, plan_auto
 from engine.viz.digraph import GraphvizNotFoundError, digraph_class, import_graphviz
 from engine.viz.fold import fold
-from engine.viz.render import RenderError, add_layout, choose_direction, pick_rankdir
+from engine.viz.render import RenderError, add_layout, choose_direction, pick_rankdir, value_kind
 from engine.viz.views import (
     COLLAPSE_CHOICES,
     LEVELS,
@@ -415,7 +415,7 @@ def _add_level_view(
     groups = view.groups
     for i, (value, key) in enumerate(zip(order, view.keys)):
         if key is None:
-            kind = _kind(value, root)
+            kind = value_kind(value, root)
             kinds_drawn.add(kind)
             label = _value_label(value, names[value], show_grad, precision, sideways)
             style = _filled(kind, None if scale is None else scale.colour(value.grad))
@@ -495,14 +495,6 @@ def view_sizes(root: Value) -> dict[str, int]:
 
 
 # --- kinds and labels -----------------------------------------------------------------
-
-
-def _kind(value: Value, root: Value) -> str:
-    if value is root:
-        return "output"
-    if value._prev:
-        return "intermediate"
-    return "constant" if value._seq == CONSTANT else "input"
 
 
 # Characters with a meaning inside a record label get a backslash. The

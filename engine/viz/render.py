@@ -88,7 +88,7 @@ def add_layout(
                 name = names[value]
                 shown = name[len(prefix) :] if prefix and name.startswith(prefix) else name
                 label = node_label(value, short_name(shown, 22))
-                what = _value_kind(value, root)
+                what = value_kind(value, root)
                 kinds.add(what)
                 target.node(f"v{ref}", label=nohtml(label), **value_fill(value, what))
                 if value._prev:
@@ -186,7 +186,8 @@ def edge_style(edge: Edge) -> dict[str, str]:
     return style
 
 
-def _value_kind(value: Value, root: Value) -> str:
+def value_kind(value: Value, root: Value) -> str:
+    """Which kind of box a value gets: 'output', 'intermediate', 'constant' or 'input'."""
     if value is root:
         return "output"
     if value._prev:

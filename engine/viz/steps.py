@@ -62,8 +62,8 @@ from engine.viz.dot import (
     GraphvizNotFoundError,
     _escape_record,
     _escape_text,
-    _kind,
 )
+from engine.viz.render import value_kind
 
 __all__ = ["DEFAULT_MAX_NODES", "BackwardSteps", "Frame", "backward_steps"]
 
@@ -222,7 +222,7 @@ class BackwardSteps:
             widest = max((self._num(f.grads[value]) for f in self.frames), key=len)
             fields = [self.names[value], f"data {self._num(value.data)}", f"grad {widest}"]
             row = " | ".join(_escape_record(f) for f in fields)
-            kind = _kind(value, self.root)
+            kind = value_kind(value, self.root)
             graph.node(
                 f"v{k}",
                 label=graphviz.nohtml(f"{{ {row} }}" if sideways else row),
