@@ -117,29 +117,15 @@ def eager_step(w: list[float], X: Any, y: Any) -> Step:
 
 
 def micrograd_step(w: list[float], X: Any, y: Any) -> Step:
-    from micrograd import engine as mg_engine
     from micrograd import nn as mg_nn
+
+    # the step itself, verbatim micrograd's demo notebook, is bench_micrograd's
+    from benchmarks.bench_micrograd import micrograd_step as demo_step
 
     model = mg_nn.MLP(2, [16, 16, 1])
     for p, v in zip(model.parameters(), w):
         p.data = v
-    Value = mg_engine.Value
-
-    def run(k: int) -> float:  # verbatim micrograd's demo notebook
-        inputs = [list(map(Value, xrow)) for xrow in X]
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = ALPHA * sum(p * p for p in model.parameters())
-        total_loss = data_loss + reg_loss
-        model.zero_grad()
-        total_loss.backward()
-        learning_rate = 1.0 - 0.9 * k / 100
-        for p in model.parameters():
-            p.data -= learning_rate * p.grad
-        return float(total_loss.data)
-
-    return run
+    return lambda k: demo_step(model, X, y, k)
 
 
 def float_step(w: list[float], X: Any, y: Any) -> Step:
