@@ -60,7 +60,7 @@ def plain_backward(root: Value, gradient: float = 1.0) -> None:
         for node in order:
             node.grad = 0.0
     root.grad = gradient
-    float_pass(order)
+    float_pass(order, True)
     if carried:
         for node, g in zip(order, earlier):
             node.grad += g

@@ -40,7 +40,20 @@ HELPERS = (
 )
 
 # Names the generated pass uses itself; a rule's args and params must avoid them.
-_RESERVED = {"node", "order", "rule", "parents", "n", "p", "pw", "px", "ctx", "vjp", "local"}
+_RESERVED = {
+    "node",
+    "order",
+    "rule",
+    "parents",
+    "n",
+    "p",
+    "pw",
+    "px",
+    "ctx",
+    "vjp",
+    "local",
+    "total",
+}
 
 
 def names_in(formula: str) -> set[str]:
@@ -178,13 +191,52 @@ def compile_vjp(rule: Rule, helpers: dict[str, Any]) -> Callable[..., Any]:
 
 # The ops an MLP is made of come first in the dispatch chain: each node pays
 # one identity test per op ahead of its own.
-HOT = ("dot", "relu", "add", "mul", "tanh", "sigmoid", "sum", "sub", "neg")
+HOT = ("add", "mul", "dot", "relu", "tanh", "sigmoid", "sum", "sub", "neg")
+
+
+def _scales_g(formula: str) -> bool:
+    """True for ``g`` and ``g * name`` (either order): zero whenever g is and name is finite."""
+    tree = ast.parse(formula, mode="eval").body
+    if isinstance(tree, ast.Name):
+        return tree.id == "g"
+    if isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.Mult):
+        sides = {type(tree.left), type(tree.right)}
+        names = {getattr(tree.left, "id", None), getattr(tree.right, "id", None)}
+        return sides == {ast.Name} and "g" in names
+    return False
+
+
+def _zero_skip(rule: Rule) -> list[str]:
+    """Lines that skip a many-parent node whose gradient is zero, where that is exact.
+
+    A node behind a ReLU that is off, or a sample whose hinge loss is zero,
+    gets ``g == 0``; in micrograd's demo that is most dot products after a
+    few steps. When every formula is ``g`` or ``g * data``, each
+    contribution is then zero, unless some parent's data is inf or nan
+    (``0 * inf`` is nan, as in PyTorch), which the sum of the data shows.
+    Adding +-0.0 changes no gradient but -0.0 (to +0.0), so the caller
+    passes ``skip_zero=False`` when some leaf's gradient is -0.0; then
+    skipping leaves every leaf's ``.grad`` bit for bit as adding the zeros
+    would. (Inside the graph only a ``.grad`` set to -0.0 by hand, and not
+    reset by the pass, could keep its sign where it would have lost it.)
+    """
+    if rule.shape == "fixed" or not all(_scales_g(f) for f in rule.grads):
+        return []
+    used = set().union(*(names_in(f) for f in rule.grads)) - {"g"}
+    if not used:  # every contribution is g itself
+        return ["if g == 0.0 and skip_zero:", "    continue"]
+    return [
+        "if g == 0.0 and skip_zero:",
+        "    total = sum(map(_data_of, parents))  # inf or nan if any of them is",
+        "    if total - total == 0.0:",
+        "        continue",
+    ]
 
 
 def _branch(rule: Rule) -> list[str]:
     """Source lines (indented for the loop body) applying ``rule`` in place."""
     used = set().union(*(names_in(f) for f in rule.grads))
-    lines = []
+    lines = _zero_skip(rule)
     if "out" in used:
         lines.append("out = node.data")
     for i, param in enumerate(rule.params):
@@ -223,11 +275,11 @@ def _branch(rule: Rule) -> list[str]:
 
 
 def float_pass_source(rules: Iterable[Rule]) -> str:
-    """The source of the function ``float_pass(order)`` for these rules."""
+    """The source of the function ``float_pass(order, skip_zero)`` for these rules."""
     ordered = sorted(rules, key=lambda r: HOT.index(r.name) if r.name in HOT else len(HOT))
     defaults = "".join(f", {_var(r)}={_var(r)}" for r in ordered)
     lines = [
-        f"def float_pass(order{defaults}):  # noqa: PLR0912, PLR0915, C901",
+        f"def float_pass(order, skip_zero=True{defaults}):  # noqa: PLR0912, PLR0915, C901",
         "    for node in reversed(order):",
         "        rule = node._rule",
         "        parents = node._prev",
@@ -255,11 +307,13 @@ Regenerate with ``python -m engine.core.generate`` after changing
 :mod:`engine.core.rules`; a test fails while this file differs from what
 the table generates.
 
-``float_pass(order)`` runs the chain rule over ``order`` (the non-leaf
-nodes, parents first) from the last node back: for each node it finds the
-node's rule (the ops an MLP uses are tested first) and adds each parent's
-gradient formula, evaluated on floats, straight into the parent's
+``float_pass(order, skip_zero)`` runs the chain rule over ``order`` (the
+non-leaf nodes, parents first) from the last node back: for each node it
+finds the node's rule (the ops an MLP uses are tested first) and adds each
+parent's gradient formula, evaluated on floats, straight into the parent's
 ``.grad``. Each branch is the rule's formulas with the names filled in.
+With ``skip_zero`` a sum or dot product whose gradient is zero, and whose
+parents' data are finite, is skipped: it would add only zeros.
 
 Measured on micrograd's demo step (100 moons points, MLP 2-16-16-1, hinge
 loss plus L2), backward only, against a loop that calls each rule's
@@ -282,8 +336,11 @@ def float_pass_module(rules: Iterable[Rule]) -> str:
     rules = list(rules)
     lines = [
         MODULE_HEADER.replace("{measurement}", MEASUREMENT),
+        "from operator import attrgetter",
+        "",
         f"from engine.core.rules import RULES, {', '.join(sorted(HELPERS))}",
         "",
+        '_data_of = attrgetter("data")',
     ]
     lines += [f"{_var(r)} = RULES[{r.name!r}]" for r in rules]
     lines += ["", "", float_pass_source(rules)]

@@ -51,13 +51,37 @@ def _const(rule: Rule) -> str:
     return f"_R_{rule.name.upper()}"
 
 
+def _record(result: str, parents: str, rule: Rule, indent: str) -> list[str]:
+    """Make the result node inline, as ``_node`` does, and return it.
+
+    Written out in every method rather than calling ``_node``: the call was
+    about a tenth of an op's cost (``python benchmarks/bench_ops.py``).
+    """
+    return [
+        f"{indent}v = _new(Value)",
+        f"{indent}v.data = {result}",
+        f"{indent}v.grad = 0.0",
+        f'{indent}v.label = ""',
+        f"{indent}v._mark = None",
+        f"{indent}v._ctx = ()",
+        f"{indent}state = current()",
+        f"{indent}if type(state) is Off:",
+        f"{indent}    return _unrecorded(v)",
+        f"{indent}v._prev = {parents}",
+        f"{indent}v._rule = {_const(rule)}",
+        f"{indent}v._seq = next(_seqs)",
+        f"{indent}v._scope = state  # type: ignore[assignment]  # not an Off: tested above",
+        f"{indent}return v",
+    ]
+
+
 def _unary_method(rule: Rule, method: str) -> list[str]:
     return [
         f"def {method}(self) -> Value:",
         f'    """{rule.show((0.0,), ("self",))}, recorded as one node (rule {rule.name!r})."""',
         "    x = self.data",
         *_domain_check(rule, "    "),
-        f"    return _node({rule.formula}, (self,), {_const(rule)}, ())",
+        *_record(rule.formula, "(self,)", rule, "    "),
     ]
 
 
@@ -73,7 +97,7 @@ def _binary_method(rule: Rule, method: str, reflected: bool) -> list[str]:
         f"    {a} = {first}.data",
         f"    {b} = {second}.data",
         *_domain_check(rule, "    "),
-        f"    return _node({rule.formula}, ({first}, {second}), {_const(rule)}, ())",
+        *_record(rule.formula, f"({first}, {second})", rule, "    "),
     ]
 
 
@@ -91,7 +115,9 @@ def _reduction(rule: Rule, function: str) -> list[str]:
             "    total = 0.0",
             "    for x in parents:",
             f"        total += {term}",
-            f"    return _node(total, parents, {_const(rule)}, ()) if parents else _leaf(0.0)",
+            "    if not parents:",
+            "        return _leaf(0.0)",
+            *_record("total", "parents", rule, "    "),
         ]
     term = _on_data(rule.formula, ["w", "x"])
     const = _const(rule)
@@ -110,7 +136,7 @@ def _reduction(rule: Rule, function: str) -> list[str]:
         "            total = None",
         "        if type(total) is float and ws:",
         "            parents = (*ws, *xs) if bias is None else (*ws, *xs, bias)",
-        f"            return _node(total, parents, {const}, ())  # type: ignore[arg-type]",
+        *_record("total", "parents  # type: ignore[assignment]", rule, "            "),
         f'    weights, inputs, parents, total = _pairs(ws, xs, bias, "{function}")',
         "    for w, x in zip(weights, inputs):",
         f"        total += {term}",

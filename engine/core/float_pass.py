@@ -4,11 +4,13 @@ Regenerate with ``python -m engine.core.generate`` after changing
 :mod:`engine.core.rules`; a test fails while this file differs from what
 the table generates.
 
-``float_pass(order)`` runs the chain rule over ``order`` (the non-leaf
-nodes, parents first) from the last node back: for each node it finds the
-node's rule (the ops an MLP uses are tested first) and adds each parent's
-gradient formula, evaluated on floats, straight into the parent's
+``float_pass(order, skip_zero)`` runs the chain rule over ``order`` (the
+non-leaf nodes, parents first) from the last node back: for each node it
+finds the node's rule (the ops an MLP uses are tested first) and adds each
+parent's gradient formula, evaluated on floats, straight into the parent's
 ``.grad``. Each branch is the rule's formulas with the names filled in.
+With ``skip_zero`` a sum or dot product whose gradient is zero, and whose
+parents' data are finite, is skipped: it would add only zeros.
 
 Measured on micrograd's demo step (100 moons points, MLP 2-16-16-1, hinge
 loss plus L2), backward only, against a loop that calls each rule's
@@ -20,8 +22,11 @@ per pass, this pass 4.5 ms: 3.0x faster (median of 15 per-round ratios)
 # ruff: noqa: E501
 # mypy: ignore-errors
 
+from operator import attrgetter
+
 from engine.core.rules import RULES, INF, NAN, cos, ieee_div, ieee_pow, log, pow_da, pow_db, sigmoid, sign, sin
 
+_data_of = attrgetter("data")
 R_add = RULES['add']
 R_sub = RULES['sub']
 R_mul = RULES['mul']
@@ -44,12 +49,26 @@ R_sum = RULES['sum']
 R_dot = RULES['dot']
 
 
-def float_pass(order, R_dot=R_dot, R_relu=R_relu, R_add=R_add, R_mul=R_mul, R_tanh=R_tanh, R_sigmoid=R_sigmoid, R_sum=R_sum, R_sub=R_sub, R_neg=R_neg, R_div=R_div, R_pow=R_pow, R_pow_const=R_pow_const, R_exp=R_exp, R_log=R_log, R_sqrt=R_sqrt, R_leaky_relu=R_leaky_relu, R_softplus=R_softplus, R_abs=R_abs, R_sin=R_sin, R_cos=R_cos):  # noqa: PLR0912, PLR0915, C901
+def float_pass(order, skip_zero=True, R_add=R_add, R_mul=R_mul, R_dot=R_dot, R_relu=R_relu, R_tanh=R_tanh, R_sigmoid=R_sigmoid, R_sum=R_sum, R_sub=R_sub, R_neg=R_neg, R_div=R_div, R_pow=R_pow, R_pow_const=R_pow_const, R_exp=R_exp, R_log=R_log, R_sqrt=R_sqrt, R_leaky_relu=R_leaky_relu, R_softplus=R_softplus, R_abs=R_abs, R_sin=R_sin, R_cos=R_cos):  # noqa: PLR0912, PLR0915, C901
     for node in reversed(order):
         rule = node._rule
         parents = node._prev
         g = node.grad
-        if rule is R_dot:  # dot
+        if rule is R_add:  # add
+            p_a, p_b = parents
+            p_a.grad += g
+            p_b.grad += g
+        elif rule is R_mul:  # mul
+            p_a, p_b = parents
+            a = p_a.data
+            b = p_b.data
+            p_a.grad += g * b
+            p_b.grad += g * a
+        elif rule is R_dot:  # dot
+            if g == 0.0 and skip_zero:
+                total = sum(map(_data_of, parents))  # inf or nan if any of them is
+                if total - total == 0.0:
+                    continue
             n = len(parents) // 2
             for pw, px in zip(parents[:n], parents[n : 2 * n]):
                 w = pw.data
@@ -62,16 +81,6 @@ def float_pass(order, R_dot=R_dot, R_relu=R_relu, R_add=R_add, R_mul=R_mul, R_ta
             p_x, = parents
             x = p_x.data
             p_x.grad += 0.0 if x <= 0 else g
-        elif rule is R_add:  # add
-            p_a, p_b = parents
-            p_a.grad += g
-            p_b.grad += g
-        elif rule is R_mul:  # mul
-            p_a, p_b = parents
-            a = p_a.data
-            b = p_b.data
-            p_a.grad += g * b
-            p_b.grad += g * a
         elif rule is R_tanh:  # tanh
             out = node.data
             p_x, = parents
@@ -81,6 +90,8 @@ def float_pass(order, R_dot=R_dot, R_relu=R_relu, R_add=R_add, R_mul=R_mul, R_ta
             p_x, = parents
             p_x.grad += g * out * (1.0 - out)
         elif rule is R_sum:  # sum
+            if g == 0.0 and skip_zero:
+                continue
             for p in parents:
                 p.grad += g
         elif rule is R_sub:  # sub

@@ -13,6 +13,7 @@ deep as memory allows):
 from __future__ import annotations
 
 import bisect
+import threading
 from collections.abc import Iterable
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -27,43 +28,68 @@ def topological_order(root: Value) -> list[Value]:
     Leaves are left out: they have nothing to pass a gradient on to, and
     ``root`` comes last (if it is not a leaf). No recursion, so a graph may
     be as deep as memory allows.
+    """
+    return order_and_leaves(root)[0]
+
+
+# One walk at a time may mark nodes (see order_and_leaves); a walk that
+# finds the marks in use, in another thread or in a signal handler that
+# interrupted a walk, keeps its own set instead.
+_MARKING = threading.Lock()
+
+
+def order_and_leaves(root: Value) -> tuple[list[Value], list[Value]]:
+    """:func:`topological_order`, and besides it every leaf ``root`` depends on.
 
     Finding the nodes is a plain stack walk; ordering them is a sort by
     creation number (``_seq``): parents are always created before their
     children, so that order is topological. It needs no per-node iterator
     objects and measures about 15% faster than an iterative depth-first
     post-order on an MLP's loss graph.
-    """
-    if not root._prev:
-        return []
-    seen = {root}
-    stack = [root]
-    add, push, pop = seen.add, stack.append, stack.pop
-    try:
-        while stack:
-            for parent in pop()._prev:
-                if parent._prev and parent not in seen:
-                    add(parent)
-                    push(parent)
-        return sorted(seen, key=_creation_order)
-    except AttributeError:
-        _complain_about_foreign_nodes(seen)
-        raise
 
-
-def order_and_leaves(root: Value) -> tuple[list[Value], list[Value]]:
-    """:func:`topological_order`, and besides it every leaf ``root`` depends on.
+    The walk remembers where it has been by writing a token of its own into
+    each node's ``_mark`` rather than in a set: on a graph of 70,000 nodes
+    the set's table no longer fits the processor's cache, and the marks
+    make the walk about a third faster (``python benchmarks/bench_walk.py``).
 
     The backward pass takes note of the leaves' gradients before it starts,
-    so that a pass that fails halfway can put every ``.grad`` back. Leaves
-    go into the same set as the other nodes and the same sort: a leaf's
-    creation number is 0 or below (an input or parameter 0, a wrapped
-    constant -1, a value made inside ``no_grad`` -2), every other node's is
-    above, so one bisection splits the sorted list. The extra work is one
-    set lookup per leaf edge (``benchmarks/bench_backward_undo.py``).
+    so that a pass that fails halfway can put every ``.grad`` back.
     """
     if not root._prev:
         return [], []
+    if not _MARKING.acquire(blocking=False):
+        return _order_with_set(root)
+    try:
+        return _order_with_marks(root)
+    finally:
+        _MARKING.release()
+
+
+def _order_with_marks(root: Value) -> tuple[list[Value], list[Value]]:
+    mark = object()  # new for every walk: a node marked by an earlier walk is unvisited
+    root._mark = mark
+    nodes = [root]
+    leaves: list[Value] = []
+    stack = [root]
+    push, pop, add_node, add_leaf = stack.append, stack.pop, nodes.append, leaves.append
+    try:
+        while stack:
+            for parent in pop()._prev:
+                if parent._mark is not mark:
+                    parent._mark = mark
+                    if parent._prev:
+                        push(parent)
+                        add_node(parent)
+                    else:
+                        add_leaf(parent)
+    except AttributeError:
+        _complain_about_foreign_nodes(nodes)
+        raise
+    nodes.sort(key=_creation_order)
+    return nodes, leaves
+
+
+def _order_with_set(root: Value) -> tuple[list[Value], list[Value]]:
     seen = {root}
     stack = [root]
     add, push, pop = seen.add, stack.append, stack.pop
@@ -78,6 +104,9 @@ def order_and_leaves(root: Value) -> tuple[list[Value], list[Value]]:
     except AttributeError:
         _complain_about_foreign_nodes(seen)
         raise
+    # A leaf's creation number is 0 or below (an input or parameter 0, a
+    # wrapped constant -1, a value made inside no_grad -2), every other
+    # node's is above, so one bisection splits the sorted list.
     first_node = bisect.bisect_right(every, 0, key=_creation_order)
     return every[first_node:], every[:first_node]
 
@@ -159,7 +188,7 @@ def refuse_larger_than(order: list[Value], max_nodes: int | None, tool: str, adv
 def _complain_about_foreign_nodes(nodes: Iterable[Any]) -> None:
     for node in nodes:
         for parent in node._prev:
-            if not hasattr(type(parent), "_prev"):
+            if not all(hasattr(type(parent), slot) for slot in ("_prev", "_mark")):
                 raise TypeError(
                     f"the graph contains a {type(parent).__name__}, which is not "
                     "an engine.Value; only Values (or plain numbers, which ops "

@@ -66,7 +66,8 @@ _R_DOT = RULES["dot"]
 # Every recorded node gets the next number. A node's parents always exist
 # before it does, so sorting by this number is a topological order; the
 # backward pass sorts by it instead of keeping a depth-first post-order.
-_next_seq = itertools.count(1).__next__
+_seqs = itertools.count(1)
+_next_seq = _seqs.__next__
 # Leaves have _seq 0, except numbers that an op wrapped (the 2 in x * 2).
 CONSTANT = -1
 
@@ -82,12 +83,13 @@ def _node(data: float, parents: tuple[Value, ...], rule: Rule, params: tuple[Any
     v.data = data
     v.grad = 0.0
     v.label = ""
+    v._mark = None
     state = current()
     if type(state) is not Off:
         v._prev = parents
         v._rule = rule
         v._ctx = params
-        v._seq = _next_seq()
+        v._seq = next(_seqs)
         v._scope = state  # type: ignore[assignment]
     else:
         v._prev = ()
@@ -98,11 +100,21 @@ def _node(data: float, parents: tuple[Value, ...], rule: Rule, params: tuple[Any
     return v
 
 
+def _unrecorded(v: Value) -> Value:
+    """Finish a result made while recording is off: no parents, no rule."""
+    v._prev = ()
+    v._rule = None
+    v._seq = NOT_RECORDED
+    v._scope = None
+    return v
+
+
 def _leaf(data: float) -> Value:
     v = _new(Value)
     v.data = data
     v.grad = 0.0
     v.label = ""
+    v._mark = None
     v._prev = ()
     v._rule = None
     v._ctx = ()
@@ -119,12 +131,29 @@ def _constant(data: float) -> Value:
 
 def _lift(other: Any, op: str) -> Value:
     """Wrap a plain number as a constant leaf so it can take part in an op."""
-    if type(other) is Value:
-        return other
     if type(other) is float:
-        return _constant(other)
-    if type(other) is int and -_BIG_INT < other < _BIG_INT:
-        return _constant(float(other))
+        data = other
+    elif type(other) is int and -_BIG_INT < other < _BIG_INT:
+        data = float(other)
+    elif type(other) is Value:
+        return other
+    else:
+        return _lift_other(other, op)
+    # _constant(data), written out: models multiply by numbers often
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    v._mark = None
+    v._prev = ()
+    v._rule = None
+    v._ctx = ()
+    v._seq = CONSTANT
+    v._scope = None
+    return v
+
+
+def _lift_other(other: Any, op: str) -> Value:
     if isinstance(other, Value):
         return other
     if isinstance(other, numbers.Real):  # 10**400 gets a clear error here
@@ -160,7 +189,7 @@ class Value:
     the op that made the node ('' for a leaf).
     """
 
-    __slots__ = ("data", "grad", "label", "_prev", "_rule", "_ctx", "_seq", "_scope")
+    __slots__ = ("data", "grad", "label", "_prev", "_rule", "_ctx", "_seq", "_scope", "_mark")
 
     data: float
     grad: float
@@ -170,6 +199,7 @@ class Value:
     _ctx: tuple[Any, ...]
     _seq: int
     _scope: str | None
+    _mark: object  # where the backward pass's walk has been (engine.core.graph)
 
     # ``v.explain(wrt)`` and ``v.draw()`` belong to the tools above the core;
     # the ``engine`` package attaches them when it is imported.
@@ -185,6 +215,7 @@ class Value:
     ) -> None:
         self.data = _as_float(data, "Value()")
         self.grad = 0.0
+        self._mark = None
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
         self.label = label
@@ -309,7 +340,20 @@ class Value:
             other = _lift(other, "+")
         a = self.data
         b = other.data
-        return _node(a + b, (self, other), _R_ADD, ())
+        v = _new(Value)
+        v.data = a + b
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (self, other)
+        v._rule = _R_ADD
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def __radd__(self, other: Operand) -> Value:
         """``other + self``, recorded as one node (rule 'add')."""
@@ -317,7 +361,20 @@ class Value:
             other = _lift(other, "+")
         a = other.data
         b = self.data
-        return _node(a + b, (other, self), _R_ADD, ())
+        v = _new(Value)
+        v.data = a + b
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (other, self)
+        v._rule = _R_ADD
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def __sub__(self, other: Operand) -> Value:
         """``self - other``, recorded as one node (rule 'sub')."""
@@ -325,7 +382,20 @@ class Value:
             other = _lift(other, "-")
         a = self.data
         b = other.data
-        return _node(a - b, (self, other), _R_SUB, ())
+        v = _new(Value)
+        v.data = a - b
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (self, other)
+        v._rule = _R_SUB
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def __rsub__(self, other: Operand) -> Value:
         """``other - self``, recorded as one node (rule 'sub')."""
@@ -333,7 +403,20 @@ class Value:
             other = _lift(other, "-")
         a = other.data
         b = self.data
-        return _node(a - b, (other, self), _R_SUB, ())
+        v = _new(Value)
+        v.data = a - b
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (other, self)
+        v._rule = _R_SUB
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def __mul__(self, other: Operand) -> Value:
         """``self * other``, recorded as one node (rule 'mul')."""
@@ -341,7 +424,20 @@ class Value:
             other = _lift(other, "*")
         a = self.data
         b = other.data
-        return _node(a * b, (self, other), _R_MUL, ())
+        v = _new(Value)
+        v.data = a * b
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (self, other)
+        v._rule = _R_MUL
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def __rmul__(self, other: Operand) -> Value:
         """``other * self``, recorded as one node (rule 'mul')."""
@@ -349,7 +445,20 @@ class Value:
             other = _lift(other, "*")
         a = other.data
         b = self.data
-        return _node(a * b, (other, self), _R_MUL, ())
+        v = _new(Value)
+        v.data = a * b
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (other, self)
+        v._rule = _R_MUL
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def __truediv__(self, other: Operand) -> Value:
         """``self / other``, recorded as one node (rule 'div')."""
@@ -359,7 +468,20 @@ class Value:
         b = other.data
         if b == 0:
             raise DomainError(_R_DIV, (a, b))
-        return _node(a / b, (self, other), _R_DIV, ())
+        v = _new(Value)
+        v.data = a / b
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (self, other)
+        v._rule = _R_DIV
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def __rtruediv__(self, other: Operand) -> Value:
         """``other / self``, recorded as one node (rule 'div')."""
@@ -369,71 +491,240 @@ class Value:
         b = self.data
         if b == 0:
             raise DomainError(_R_DIV, (a, b))
-        return _node(a / b, (other, self), _R_DIV, ())
+        v = _new(Value)
+        v.data = a / b
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (other, self)
+        v._rule = _R_DIV
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def __neg__(self) -> Value:
         """-self, recorded as one node (rule 'neg')."""
         x = self.data
-        return _node(-x, (self,), _R_NEG, ())
+        v = _new(Value)
+        v.data = -x
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (self,)
+        v._rule = _R_NEG
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def exp(self) -> Value:
         """exp(self), recorded as one node (rule 'exp')."""
         x = self.data
-        return _node(safe_exp(x), (self,), _R_EXP, ())
+        v = _new(Value)
+        v.data = safe_exp(x)
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (self,)
+        v._rule = _R_EXP
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def log(self) -> Value:
         """log(self), recorded as one node (rule 'log')."""
         x = self.data
         if x <= 0:
             raise DomainError(_R_LOG, (x,))
-        return _node(math.log(x), (self,), _R_LOG, ())
+        v = _new(Value)
+        v.data = math.log(x)
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (self,)
+        v._rule = _R_LOG
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def sqrt(self) -> Value:
         """sqrt(self), recorded as one node (rule 'sqrt')."""
         x = self.data
         if x < 0:
             raise DomainError(_R_SQRT, (x,))
-        return _node(math.sqrt(x), (self,), _R_SQRT, ())
+        v = _new(Value)
+        v.data = math.sqrt(x)
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (self,)
+        v._rule = _R_SQRT
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def tanh(self) -> Value:
         """tanh(self), recorded as one node (rule 'tanh')."""
         x = self.data
-        return _node(math.tanh(x), (self,), _R_TANH, ())
+        v = _new(Value)
+        v.data = math.tanh(x)
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (self,)
+        v._rule = _R_TANH
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def sigmoid(self) -> Value:
         """sigmoid(self), recorded as one node (rule 'sigmoid')."""
         x = self.data
-        return _node(safe_sigmoid(x), (self,), _R_SIGMOID, ())
+        v = _new(Value)
+        v.data = safe_sigmoid(x)
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (self,)
+        v._rule = _R_SIGMOID
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def relu(self) -> Value:
         """relu(self), recorded as one node (rule 'relu')."""
         x = self.data
-        return _node(0.0 if x <= 0 else x, (self,), _R_RELU, ())
+        v = _new(Value)
+        v.data = 0.0 if x <= 0 else x
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (self,)
+        v._rule = _R_RELU
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def softplus(self) -> Value:
         """softplus(self), recorded as one node (rule 'softplus')."""
         x = self.data
-        return _node(safe_softplus(x), (self,), _R_SOFTPLUS, ())
+        v = _new(Value)
+        v.data = safe_softplus(x)
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (self,)
+        v._rule = _R_SOFTPLUS
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def abs(self) -> Value:
         """abs(self), recorded as one node (rule 'abs')."""
         x = self.data
-        return _node(abs(x), (self,), _R_ABS, ())
+        v = _new(Value)
+        v.data = abs(x)
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (self,)
+        v._rule = _R_ABS
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def __abs__(self) -> Value:
         """abs(self), recorded as one node (rule 'abs')."""
         x = self.data
-        return _node(abs(x), (self,), _R_ABS, ())
+        v = _new(Value)
+        v.data = abs(x)
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (self,)
+        v._rule = _R_ABS
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def sin(self) -> Value:
         """sin(self), recorded as one node (rule 'sin')."""
         x = self.data
-        return _node(safe_sin(x), (self,), _R_SIN, ())
+        v = _new(Value)
+        v.data = safe_sin(x)
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (self,)
+        v._rule = _R_SIN
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     def cos(self) -> Value:
         """cos(self), recorded as one node (rule 'cos')."""
         x = self.data
-        return _node(safe_cos(x), (self,), _R_COS, ())
+        v = _new(Value)
+        v.data = safe_cos(x)
+        v.grad = 0.0
+        v.label = ""
+        v._mark = None
+        v._ctx = ()
+        state = current()
+        if type(state) is Off:
+            return _unrecorded(v)
+        v._prev = (self,)
+        v._rule = _R_COS
+        v._seq = next(_seqs)
+        v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+        return v
 
     # --- end of generated code ---
 
@@ -514,7 +805,22 @@ def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - engine.sum mirrors 
     total = 0.0
     for x in parents:
         total += x.data
-    return _node(total, parents, _R_SUM, ()) if parents else _leaf(0.0)
+    if not parents:
+        return _leaf(0.0)
+    v = _new(Value)
+    v.data = total
+    v.grad = 0.0
+    v.label = ""
+    v._mark = None
+    v._ctx = ()
+    state = current()
+    if type(state) is Off:
+        return _unrecorded(v)
+    v._prev = parents
+    v._rule = _R_SUM
+    v._seq = next(_seqs)
+    v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+    return v
 
 
 def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:
@@ -531,7 +837,20 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
             total = None
         if type(total) is float and ws:
             parents = (*ws, *xs) if bias is None else (*ws, *xs, bias)
-            return _node(total, parents, _R_DOT, ())  # type: ignore[arg-type]
+            v = _new(Value)
+            v.data = total
+            v.grad = 0.0
+            v.label = ""
+            v._mark = None
+            v._ctx = ()
+            state = current()
+            if type(state) is Off:
+                return _unrecorded(v)
+            v._prev = parents  # type: ignore[assignment]
+            v._rule = _R_DOT
+            v._seq = next(_seqs)
+            v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+            return v
     weights, inputs, parents, total = _pairs(ws, xs, bias, "dot")
     for w, x in zip(weights, inputs):
         total += w.data * x.data
