@@ -4,9 +4,11 @@ Usage: ``python benchmarks/bench_gpt.py [--steps N] [--rounds R]``
 
 Each engine runs in its own process, as users run it (the cyclic garbage
 collector sees only that engine's objects), training the same model from
-the same weights on the same words (``benchmarks/gpt_eager.py``). The
-script prints each engine's CPU time per step (median over rounds) and
-their ratio, and checks that the loss trajectories agree to 1e-12.
+the same weights on the same words (``benchmarks/gpt_eager.py``). Every
+round starts a fresh process per engine, one after the other; each times a
+block of steps after one warm-up step. The script prints each engine's CPU
+time per step, the median of the per-round ratios to the baseline, and
+checks that the loss trajectories agree to 1e-12.
 
 chainrule runs four ways: the model's code exactly as the baseline runs it
 (every sum a chain of ``+`` nodes), with and without the opt-in
@@ -27,6 +29,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.setrecursionlimit(100_000)  # the baseline's topological sort is recursive
@@ -36,7 +39,8 @@ from benchmarks.gpt_eager import WORDS, MiniValue, make_params, train_step, use_
 ENGINES = ("micro", "chainrule", "chainrule+pause", "chainrule+fused", "chainrule+fused+pause")
 
 
-def worker(engine_name: str, steps: int, rounds: int) -> dict[str, object]:
+def worker(engine_name: str, steps: int) -> dict[str, object]:
+    """One untimed warm-up step, then ``steps`` steps timed as one block."""
     import engine
 
     params = make_params(MiniValue if engine_name == "micro" else engine.Value)
@@ -45,30 +49,19 @@ def worker(engine_name: str, steps: int, rounds: int) -> dict[str, object]:
     pause = engine.pause_gc if engine_name.endswith("+pause") else contextlib.nullcontext
     if "+fused" in engine_name:
         use_ops(engine.dot, engine.sum)
-    losses: list[float] = []
-    times: list[float] = []
-    word = 0
-    for _ in range(rounds):
-        gc.collect()
-        start = time.process_time()
-        for _ in range(steps):
-            with pause():
-                losses.append(train_step(WORDS[word % len(WORDS)], params))
-            word += 1
-        times.append((time.process_time() - start) / steps)
-    return {"losses": losses, "ms_per_step": [t * 1000 for t in times]}
+    losses = [train_step(WORDS[0], params)]
+    gc.collect()
+    start = time.process_time()
+    for word in range(1, steps + 1):
+        with pause():
+            losses.append(train_step(WORDS[word % len(WORDS)], params))
+    ms = (time.process_time() - start) / steps * 1000
+    return {"losses": losses, "ms_per_step": ms}
 
 
-def run(engine_name: str, steps: int, rounds: int) -> dict[str, object]:
+def run(engine_name: str, steps: int) -> dict[str, object]:
     out = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--worker",
-            engine_name,
-            f"--steps={steps}",
-            f"--rounds={rounds}",
-        ],
+        [sys.executable, __file__, "--worker", engine_name, f"--steps={steps}"],
         capture_output=True,
         text=True,
         check=True,
@@ -77,43 +70,52 @@ def run(engine_name: str, steps: int, rounds: int) -> dict[str, object]:
     return result
 
 
+LABELS = {
+    "chainrule": "chainrule eager",
+    "chainrule+pause": "chainrule eager, pause_gc()",
+    "chainrule+fused": "chainrule eager, engine.dot/sum",
+    "chainrule+fused+pause": "chainrule eager, engine.dot/sum, pause_gc()",
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--steps", type=int, default=5, help="training steps per timed round")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=3, help="training steps per timed block")
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--worker", choices=ENGINES)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.steps, args.rounds)))
+        print(json.dumps(worker(args.worker, args.steps)))
         return
-    results = {name: run(name, args.steps, args.rounds) for name in ENGINES}
-    baseline = results["micro"]
-    ms_base = statistics.median(baseline["ms_per_step"])  # type: ignore[arg-type]
-    print(
-        f"scalar GPT ({args.rounds} rounds of {args.steps} training steps; each engine in its own"
-    )
-    print("process; CPU ms per step, median over rounds)")
-    print(f"  {'microgpt-style Value (baseline)':<44} {ms_base:8.1f}")
-    worst_all = 0.0
+    ms: dict[str, list[float]] = {name: [] for name in ENGINES}
+    ratios: dict[str, list[float]] = {name: [] for name in ENGINES[1:]}
+    worst: dict[str, float] = dict.fromkeys(ENGINES[1:], 0.0)
+    for _ in range(args.rounds):
+        # One round: every engine in a fresh process, one after the other,
+        # so that each round's ratios compare runs close together in time.
+        results = {name: run(name, args.steps) for name in ENGINES}
+        base = results["micro"]
+        base_ms = cast(float, base["ms_per_step"])
+        ms["micro"].append(base_ms)
+        for name in ENGINES[1:]:
+            ours = results[name]
+            ms[name].append(cast(float, ours["ms_per_step"]))
+            ratios[name].append(base_ms / ms[name][-1])
+            pairs = zip(cast(list[float], ours["losses"]), cast(list[float], base["losses"]))
+            worst[name] = max(worst[name], *(abs(x - y) / max(1.0, abs(y)) for x, y in pairs))
+    print(f"scalar GPT: {args.rounds} rounds; in each, every engine in a fresh process of its")
+    print(f"own runs {args.steps} timed training steps (CPU ms per step, median over rounds;")
+    print("speed-up: median of the per-round ratios, quartiles in brackets)")
+    print(f"  {'microgpt-style Value (baseline)':<44} {statistics.median(ms['micro']):8.1f}")
     for name in ENGINES[1:]:
-        ours = results[name]
-        a, b = ours["losses"], baseline["losses"]
-        assert isinstance(a, list)
-        assert isinstance(b, list)
-        worst = max(abs(x - y) / max(1.0, abs(y)) for x, y in zip(a, b))
-        worst_all = max(worst_all, worst)
-        ms = statistics.median(ours["ms_per_step"])  # type: ignore[arg-type]
-        label = {
-            "chainrule": "chainrule eager",
-            "chainrule+pause": "chainrule eager, pause_gc()",
-            "chainrule+fused": "chainrule eager, engine.dot/sum",
-            "chainrule+fused+pause": "chainrule eager, engine.dot/sum, pause_gc()",
-        }
+        q1, _, q3 = statistics.quantiles(ratios[name], n=4)
         print(
-            f"  {label[name]:<44} {ms:8.1f}  {ms_base / ms:5.2f}x faster; losses within {worst:.0e}"
+            f"  {LABELS[name]:<44} {statistics.median(ms[name]):8.1f}  "
+            f"{statistics.median(ratios[name]):5.2f}x faster ({q1:.2f}-{q3:.2f}); "
+            f"losses within {worst[name]:.0e}"
         )
-    if worst_all > 1e-12:
-        raise SystemExit(f"the loss trajectories differ by {worst_all:.1e} (more than 1e-12)")
+    if max(worst.values()) > 1e-12:
+        raise SystemExit(f"the loss trajectories differ by {max(worst.values()):.1e} (> 1e-12)")
 
 
 if __name__ == "__main__":
