@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, cast
 
 from engine.core import float_pass as _generated
 from engine.core.convert import as_float
-from engine.core.graph import order_and_leaves
+from engine.core.graph import backward_walk
 from engine.core.recording import NOT_RECORDED
 from engine.core.stale import failure
 
@@ -55,7 +55,7 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     what it was before the call.
     """
     seed = as_float(gradient, "backward(gradient)")
-    order, leaves = order_and_leaves(root)
+    order, leaves, carried = backward_walk(root)
     if not order and root._seq == NOT_RECORDED:
         raise RuntimeError(
             f"backward() on {root!r}, which was computed while recording was off "
@@ -66,8 +66,6 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     if not order:
         root.grad += seed
         return
-    # map() with attrgetter runs in C: most calls find nothing to carry
-    carried = any(map(_grad_of, order))
     earlier = list(map(_grad_of, order)) if carried else None
     if carried:
         for node in order:

@@ -65,7 +65,7 @@ def _record(result: str, parents: str, rule: Rule, indent: str) -> list[str]:
         f"{indent}v._mark = None",
         f"{indent}v._ctx = ()",
         f"{indent}state = current()",
-        f"{indent}if type(state) is Off:",
+        f"{indent}if state is not None and type(state) is Off:  # None: recording, no scope",
         f"{indent}    return _unrecorded(v)",
         f"{indent}v._prev = {parents}",
         f"{indent}v._rule = {_const(rule)}",

@@ -347,7 +347,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (self, other)
         v._rule = _R_ADD
@@ -368,7 +368,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (other, self)
         v._rule = _R_ADD
@@ -389,7 +389,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (self, other)
         v._rule = _R_SUB
@@ -410,7 +410,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (other, self)
         v._rule = _R_SUB
@@ -431,7 +431,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (self, other)
         v._rule = _R_MUL
@@ -452,7 +452,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (other, self)
         v._rule = _R_MUL
@@ -475,7 +475,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (self, other)
         v._rule = _R_DIV
@@ -498,7 +498,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (other, self)
         v._rule = _R_DIV
@@ -516,7 +516,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (self,)
         v._rule = _R_NEG
@@ -534,7 +534,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (self,)
         v._rule = _R_EXP
@@ -554,7 +554,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (self,)
         v._rule = _R_LOG
@@ -574,7 +574,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (self,)
         v._rule = _R_SQRT
@@ -592,7 +592,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (self,)
         v._rule = _R_TANH
@@ -610,7 +610,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (self,)
         v._rule = _R_SIGMOID
@@ -628,7 +628,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (self,)
         v._rule = _R_RELU
@@ -646,7 +646,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (self,)
         v._rule = _R_SOFTPLUS
@@ -664,7 +664,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (self,)
         v._rule = _R_ABS
@@ -682,7 +682,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (self,)
         v._rule = _R_ABS
@@ -700,7 +700,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (self,)
         v._rule = _R_SIN
@@ -718,7 +718,7 @@ class Value:
         v._mark = None
         v._ctx = ()
         state = current()
-        if type(state) is Off:
+        if state is not None and type(state) is Off:  # None: recording, no scope
             return _unrecorded(v)
         v._prev = (self,)
         v._rule = _R_COS
@@ -814,7 +814,7 @@ def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - engine.sum mirrors 
     v._mark = None
     v._ctx = ()
     state = current()
-    if type(state) is Off:
+    if state is not None and type(state) is Off:  # None: recording, no scope
         return _unrecorded(v)
     v._prev = parents
     v._rule = _R_SUM
@@ -844,7 +844,7 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
             v._mark = None
             v._ctx = ()
             state = current()
-            if type(state) is Off:
+            if state is not None and type(state) is Off:  # None: recording, no scope
                 return _unrecorded(v)
             v._prev = parents  # type: ignore[assignment]
             v._rule = _R_DOT
