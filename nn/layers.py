@@ -23,6 +23,7 @@ from typing import Any, overload
 
 from engine import Value, dot, is_grad_enabled, scope
 from engine.core.recording import set_scope
+from engine.core.value import dot_of_values
 from nn import init as initializers
 from nn._checks import check_int, check_probability
 from nn.module import Module, SummaryRow
@@ -226,7 +227,7 @@ class Layer(Module):
         """
         out = []
         for n in self.neurons:
-            pre = dot(n.w, xs, n.b)
+            pre = dot_of_values(n.w, xs, n.b)  # _as_inputs made xs a list of Values
             pre._scope = n._path
             act = n._act
             if act is not None:

@@ -101,6 +101,7 @@ def _binary_method(rule: Rule, method: str, reflected: bool) -> list[str]:
     ]
 
 
+_UNCHECKED_SIGNATURE = "ws: Sequence[Value], xs: Sequence[Value], bias: Value"
 _PAIRS_SIGNATURE = "ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None"
 
 
@@ -141,6 +142,19 @@ def _reduction(rule: Rule, function: str) -> list[str]:
         "    for w, x in zip(weights, inputs):",
         f"        total += {term}",
         f"    return _node(total, parents, {const}, ()) if parents else _leaf(0.0)",
+        "",
+        "",
+        f"def {function}_of_values({_UNCHECKED_SIGNATURE}) -> Value:",
+        f'    """``{function}(ws, xs, bias)`` without its checks, for callers that guarantee them.',
+        "",
+        "    ``ws`` and ``xs`` are sequences of Values of the same, nonzero length and",
+        "    ``bias`` is a Value, as in every neuron of ``nn``'s layers.",
+        '    """',
+        "    total = bias.data",
+        "    for w, x in zip(ws, xs):",
+        f"        total += {term}",
+        "    parents = (*ws, *xs, bias)",
+        *_record("total", "parents", rule, "    "),
     ]
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
 from engine.core.backward import backward as _backward_pass
@@ -857,7 +857,33 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
     return _node(total, parents, _R_DOT, ()) if parents else _leaf(0.0)
 
 
+def dot_of_values(ws: Sequence[Value], xs: Sequence[Value], bias: Value) -> Value:
+    """``dot(ws, xs, bias)`` without its checks, for callers that guarantee them.
+
+    ``ws`` and ``xs`` are sequences of Values of the same, nonzero length and
+    ``bias`` is a Value, as in every neuron of ``nn``'s layers.
+    """
+    total = bias.data
+    for w, x in zip(ws, xs):
+        total += w.data * x.data
+    parents = (*ws, *xs, bias)
+    v = _new(Value)
+    v.data = total
+    v.grad = 0.0
+    v.label = ""
+    v._mark = None
+    v._ctx = ()
+    state = current()
+    if state is not None and type(state) is Off:  # None: recording, no scope
+        return _unrecorded(v)
+    v._prev = parents
+    v._rule = _R_DOT
+    v._seq = next(_seqs)
+    v._scope = state  # type: ignore[assignment]  # not an Off: tested above
+    return v
+
+
 # --- end of generated code ---
 
 
-__all__ = ["DomainError", "Value", "dot", "sum"]
+__all__ = ["DomainError", "Value", "dot", "dot_of_values", "sum"]
