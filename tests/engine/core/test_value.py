@@ -11,6 +11,7 @@ import pytest
 
 import engine
 from engine import RULES, DomainError, Value, no_grad
+from engine.core.value import dot_of_values
 from tests.oracle import ORACLE, apply, cases
 
 INF = math.inf
@@ -534,6 +535,23 @@ def test_dot_of_values() -> None:
     assert engine.dot(ws, xs).data == 11.0
     assert engine.dot(ws, xs, Value(0.5)).data == 11.5
     assert engine.dot(iter(ws), (x for x in xs), 1.0).data == 12.0
+
+
+def test_the_unchecked_dot_makes_the_same_node_as_dot() -> None:
+    ws = [Value(0.1 * i - 0.7) for i in range(16)]
+    xs = [Value(1.0 / (i + 3)) for i in range(16)]
+    b = Value(0.25)
+    with engine.scope("layer"):
+        checked, unchecked = engine.dot(ws, xs, b), dot_of_values(ws, xs, b)
+    assert (unchecked.data, unchecked._prev, unchecked._rule) == (
+        checked.data,
+        checked._prev,
+        checked._rule,
+    )
+    assert unchecked.scope == "layer"
+    assert unchecked._seq > checked._seq
+    with no_grad():
+        assert dot_of_values(ws, xs, b).is_leaf
 
 
 def test_dot_wraps_plain_numbers() -> None:
