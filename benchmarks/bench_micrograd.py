@@ -16,8 +16,12 @@ them so that no block pays for another's garbage:
 * chainrule, collector on (its default; chainrule makes no cycles);
 * chainrule inside ``engine.pause_gc()``, its opt-in pause of the collector.
 
-Also the memory per op of the chain ``x = x * 1.0001`` (tracemalloc), and
-the largest loss difference over the lock-step run.
+Also the memory per op of the chain ``x = x * 1.0001`` (tracemalloc), the
+largest loss difference over the lock-step run, and, since the collector's
+work depends on everything else alive in the process, micrograd with its
+collector off against chainrule with and without ``pause_gc()`` each alone
+in a fresh process, as users run them (rounds of one process per engine,
+ratios per round).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import argparse
 import gc
 import random
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -129,6 +134,57 @@ def bytes_per_op(value_cls: type, n: int = 50_000) -> float:
     return (after - before) / n
 
 
+ALONE = ("micrograd-gc-off", "chainrule", "chainrule-paused")
+
+
+def alone(kind: str, steps: int, seed: int) -> float:
+    """CPU ms per step of one engine in a process of its own, after two warm-up steps."""
+    X, labels = make_moons(100, noise=0.1, seed=seed)
+    y = [2 * t - 1 for t in labels]
+    theirs, ours = make_models(seed)
+    if kind == "micrograd-gc-off":
+        step: Callable[[int], float] = lambda k: micrograd_step(theirs, X, y, k)  # noqa: E731
+    elif kind == "chainrule":
+        step = lambda k: chainrule_step(ours, X, y, k)  # noqa: E731
+    else:
+        step = lambda k: paused_step(ours, X, y, k)  # noqa: E731
+    step(0)
+    step(1)
+    times = time_block(step, 2, steps, gc_off=kind == "micrograd-gc-off")
+    return sum(times) / len(times) * 1000
+
+
+def run_alone(kind: str, steps: int, seed: int) -> float:
+    out = subprocess.run(
+        [sys.executable, __file__, "--alone", kind, f"--alone-steps={steps}", f"--seed={seed}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(out.stdout)
+
+
+def report_alone(rounds: int, steps: int, seed: int) -> None:
+    """Each engine alone in a fresh process, as users run it; ratios per round."""
+    ms: dict[str, list[float]] = {kind: [] for kind in ALONE}
+    for _ in range(rounds):
+        for kind in ALONE:
+            ms[kind].append(run_alone(kind, steps, seed))
+    print()
+    print(f"each alone in its own process ({rounds} rounds of {steps} steps; CPU ms per step)")
+    base = ms["micrograd-gc-off"]
+    print(f"{'micrograd, GC off during steps':34}{statistics.median(base):16.1f}")
+    for kind, label in (
+        ("chainrule", "chainrule, GC on"),
+        ("chainrule-paused", "chainrule, pause_gc()"),
+    ):
+        ratios = [b / o for b, o in zip(base, ms[kind])]
+        print(
+            f"{label:34}{statistics.median(ms[kind]):16.1f}{statistics.median(ratios):15.1f}x"
+            f"   faster than micrograd with GC off (quartiles {_quartiles(ratios)})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=12, help="interleaved timing rounds")
@@ -137,7 +193,13 @@ def main() -> None:
         "--mg-steps", type=int, default=4, help="micrograd steps per block with the collector on"
     )
     parser.add_argument("--seed", type=int, default=1337)
+    parser.add_argument("--alone-rounds", type=int, default=7, help="rounds of separate processes")
+    parser.add_argument("--alone-steps", type=int, default=5, help="steps per separate process")
+    parser.add_argument("--alone", choices=ALONE, help=argparse.SUPPRESS)  # a child process
     args = parser.parse_args()
+    if args.alone:
+        print(alone(args.alone, args.alone_steps, args.seed))
+        return
 
     X, labels = make_moons(100, noise=0.1, seed=args.seed)
     y = [2 * t - 1 for t in labels]
@@ -215,6 +277,7 @@ def main() -> None:
         f"memory per op of x = x * 1.0001: micrograd {b_theirs:.0f} B, chainrule {b_ours:.0f} B "
         f"({100 * b_ours / b_theirs:.0f}% of micrograd)"
     )
+    report_alone(args.alone_rounds, args.alone_steps, args.seed)
 
 
 if __name__ == "__main__":
