@@ -624,3 +624,24 @@ def test_each_nodes_own_step_matches_backward(name: str) -> None:
         out._backward()  # out.grad is still 1.0 from backward()
         got = [leaf.grad for leaf in leaves]
         assert [repr(g) for g in got] == [repr(g) for g in expected]  # nan == nan too
+
+
+def test_label_and_params_share_a_slot_without_mixing_up() -> None:
+    x = Value(3.0, label="x")
+    y = x**2
+    assert (y.label, y._ctx, y._op) == ("", (2,), "**2")
+    y.label = "y"
+    assert (y.label, y._ctx, y._op) == ("y", (2,), "**2")
+    z = x.leaky_relu(0.1)
+    z.label = "z"
+    z.label = "z2"
+    assert (z.label, z._ctx) == ("z2", (0.1,))
+    assert (x.label, x._ctx) == ("x", ())
+    made = Value(9.0, (x,), "**2", label="m")
+    assert (made.label, made._ctx) == ("m", (2,))
+    with pytest.raises(TypeError, match="label must be a str"):
+        y.label = 3  # type: ignore[assignment]
+    assert (y.label, y._ctx) == ("y", (2,))  # a refused label changes nothing
+    with no_grad():
+        unrecorded = x**2
+    assert (unrecorded.label, unrecorded._ctx, unrecorded.is_leaf) == ("", (), True)
