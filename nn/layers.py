@@ -407,7 +407,9 @@ class MLP(Module):
             import torch
         except ImportError:
             raise ImportError(
-                "MLP.to_torch() needs PyTorch, which chainrule does not install: pip install torch"
+                "MLP.to_torch() needs PyTorch, which chainrule does not install. The CPU "
+                "build chainrule is tested with: pip install torch==2.13.0 "
+                "--index-url https://download.pytorch.org/whl/cpu"
             ) from None
         acts = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid}
         modules: list[Any] = []

@@ -574,8 +574,10 @@ def local_rule(node: Value, index: int, names: dict[Value, str]) -> str:
 
     The rule of :mod:`engine.rules` with this graph's names put in and the
     incoming gradient set to 1: ``b`` for the edge from ``a`` into
-    ``e = a * b``, ``1 - o * o`` for ``o = tanh(n)``.
+    ``e = a * b``, ``1 - o * o`` for ``o = tanh(n)``. A rule with branches
+    says which one the numbers took: ``1 (since n > 0)`` for ``o = relu(n)``.
     """
     if node._rule is None:
         raise ValueError("a leaf has no local derivatives")
-    return _Graph(node, node, names, str).formula(Edge(node, index))[0]
+    formula, condition = _Graph(node, node, names, str).formula(Edge(node, index))
+    return f"{formula} (since {condition})" if condition else formula

@@ -446,6 +446,13 @@ def test_modules_without_named_parameters_get_positional_names() -> None:
 # --- to_torch -------------------------------------------------------------------------
 
 
+def test_to_torch_without_torch_names_a_pinned_cpu_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
+    with pytest.raises(ImportError, match=r"pip install torch==2\.13\.0 --index-url") as info:
+        MLP(2, [3, 1]).to_torch()
+    assert "whl/cpu" in str(info.value)
+
+
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
 @pytest.mark.parametrize("dropout", [0.0, 0.4])
 def test_to_torch_gives_the_same_outputs_in_float64(activation: str, dropout: float) -> None:

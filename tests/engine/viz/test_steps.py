@@ -19,6 +19,7 @@ import pytest
 import engine
 from engine import GraphTooLargeError, Value
 from engine.core.graph import values_in_order
+from engine.teach.explain import local_rule
 from engine.teach.names import names as display_names
 from engine.teach.source import pass_order
 from engine.viz.steps import BackwardSteps, backward_steps
@@ -328,3 +329,15 @@ def test_jupyter_display() -> None:
     assert repr(steps) == "BackwardSteps(L: 3 steps, 4 frames, 7 values)"
     assert len(steps.frames) == 4
     assert steps.frames[-1].grads[steps.root] == 1.0
+
+
+def test_a_branching_rule_says_which_branch_the_numbers_took() -> None:
+    n, m = Value(2.0), Value(-2.0)
+    on, off = n.relu(), m.relu()
+    names = {n: "n", m: "m", on: "o", off: "p"}
+    assert local_rule(on, 0, names) == "1 (since n > 0)"
+    assert local_rule(off, 0, names) == "0.0 (since m <= 0)"
+    leaky = m.leaky_relu(0.1)
+    assert local_rule(leaky, 0, {m: "m", leaky: "q"}) == "0.1 (since m <= 0)"
+    t = n.tanh()
+    assert local_rule(t, 0, {n: "n", t: "t"}) == "1.0 - t * t"  # no branch, no note
