@@ -3,8 +3,9 @@
 Two walks, both with their own stack (no recursion, so a graph may be as
 deep as memory allows):
 
-* :func:`topological_order`, the backward pass's: the non-leaf nodes,
-  sorted by creation number (:func:`order_and_leaves` adds the leaves);
+* :func:`backward_walk`, the backward pass's: the non-leaf nodes, sorted
+  by creation number, and the leaves (:func:`topological_order` and
+  :func:`order_and_leaves` give parts of it);
 * :func:`values_in_order`, the tools': every value, in an order that
   depends only on the graph's shape, so drawings and generated code come
   out the same on every run.
@@ -32,7 +33,7 @@ def topological_order(root: Value) -> list[Value]:
     return order_and_leaves(root)[0]
 
 
-# One walk at a time may mark nodes (see order_and_leaves); a walk that
+# One walk at a time may mark nodes (see backward_walk); a walk that
 # finds the marks in use, in another thread or in a signal handler that
 # interrupted a walk, keeps its own set instead.
 _MARKING = threading.Lock()
