@@ -30,7 +30,7 @@ from engine.teach.names import _OP_NAMES, _STEM, _below_model, _fresh, name_valu
 
 __all__ = ["LazyNames"]
 
-_LABEL = attrgetter("label")
+_NOTE = attrgetter("_note")
 _RULE = attrgetter("_rule")
 _SCOPE = attrgetter("_scope")
 _SEQ = attrgetter("_seq")
@@ -48,7 +48,12 @@ class LazyNames(Mapping[Value, str]):
         self._order = order
         self._index = index
         n = len(order)
-        labels = list(map(_LABEL, order))
+        # The labels, read from the slot behind Value.label in C (a million
+        # property calls would cost a tenth of a second): the slot holds the
+        # label, or (label, params) for the few ops with params.
+        labels = list(map(_NOTE, order))
+        for i in compress(range(n), map(isinstance, labels, repeat(tuple))):
+            labels[i] = labels[i][0]
         labelled = list(compress(range(n), labels))
         label_set = {labels[i] for i in labelled}
         # What decides each value's name: its rule (None for a leaf), or _NAMED.

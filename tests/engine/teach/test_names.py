@@ -96,7 +96,11 @@ def lazy_names_cases() -> list[Value]:
     e.label = "a"
     scored = cast(Value, model([e, Value(0.25)])) + cast(Value, twin([Value(0.5)]))
     fresh = Value(1.0, label="pow1") ** 2 + (Value(2.0) ** Value(0.5)).leaky_relu()
-    return [e, scored * scored + fresh, engine.sum([Value(float(i)) * i for i in range(9)])]
+    square = Value(4.0) ** 2  # a label beside the op's params, in the node's one slot
+    square.label = "sq"
+    labelled_params = square + Value(0.5).leaky_relu(0.2) * square
+    roots = [e, scored * scored + fresh, engine.sum([Value(float(i)) * i for i in range(9)])]
+    return [*roots, labelled_params]
 
 
 def test_lazy_names_are_the_names() -> None:
