@@ -145,16 +145,81 @@
   }
   const short = (s, w) => (s.length <= w ? s : "\u2026" + s.slice(s.length - w + 1));
 
-  // --- layered layout: longest-path layers, barycentre sweeps, stacking ------------------
+  // --- nested layered layout ------------------------------------------------------------
+  // Each open group is laid out on its own (its boxes and the groups open
+  // inside it), then placed in its parent's layout as one big box: a frame
+  // holds its group's boxes and nothing else, and frames nest without
+  // crossing. Every level is a layered layout: longest-path layers,
+  // barycentre sweeps, each layer stacked across the flow and centred.
+  const TITLE = 24, PAD = 12;
+  let spans = new Map(); // open group -> [x, y, w, h] of its frame
   function layout(g) {
     const byId = new Map(g.nodes.map((n) => [n.id, n]));
-    const ins = new Map(), outs = new Map();
-    g.nodes.forEach((n) => { ins.set(n.id, []); outs.set(n.id, []); n.lines = label(n);
+    g.nodes.forEach((n) => { n.lines = label(n);
       n.w = 16 + 7.4 * Math.max(...n.lines.map((l) => l.length)); n.h = 10 + 17 * n.lines.length; });
-    g.edges.forEach((e) => { outs.get(e.src).push(e.dst); ins.get(e.dst).push(e.src); });
-    const pending = new Map(g.nodes.map((n) => [n.id, ins.get(n.id).length]));
-    const ready = g.nodes.filter((n) => !pending.get(n.id)).map((n) => n.id);
-    g.nodes.forEach((n) => (n.layer = 0));
+    // Where each box sits: the open groups around it, outermost first.
+    const chain = new Map(), kids = new Map([[TOP, { boxes: [], groups: new Set() }]]);
+    for (const n of g.nodes) {
+      const inner = n.id[0] === "g" ? D.groups[+n.id.slice(1)][0] : D.group[+n.id.slice(1)];
+      const path = ancestors(inner).reverse();
+      chain.set(n.id, path);
+      let at = TOP;
+      for (const a of path) {
+        if (!kids.has(a)) kids.set(a, { boxes: [], groups: new Set() });
+        kids.get(at).groups.add(a);
+        at = a;
+      }
+      kids.get(at).boxes.push(n);
+    }
+    // An arrow between two boxes joins, at each level both lie inside, the
+    // items (boxes or groups) of that level that hold them.
+    const links = new Map([...kids.keys()].map((k) => [k, []]));
+    for (const e of g.edges) {
+      const a = chain.get(e.src), b = chain.get(e.dst);
+      let k = 0;
+      while (k < a.length && k < b.length && a[k] === b[k]) k++;
+      const level = k ? a[k - 1] : TOP;
+      const item = (path, box) => (k < path.length ? "f" + path[k] : box);
+      const src = item(a, e.src), dst = item(b, e.dst);
+      if (src !== dst) links.get(level).push([src, dst]);
+    }
+    const r = svg.getBoundingClientRect();
+    const fits = (size) => Math.min((r.width || 1200) / size[0], (r.height || 700) / size[1]);
+    const sizeLr = nest(TOP, kids, links, false), sizeTb = nest(TOP, kids, links, true);
+    downwards = fits(sizeTb) > fits(sizeLr);
+    nest(TOP, kids, links, downwards);
+    spans = new Map();
+    place(TOP, kids, 0, 0);
+    return byId;
+  }
+  function nest(gid, kids, links, down) {
+    // Lays out one open group (or the whole graph) and returns its size.
+    const { boxes, groups } = kids.get(gid);
+    const items = [...boxes];
+    for (const k of groups) {
+      const [w, h] = nest(k, kids, links, down);
+      items.push({ id: "f" + k, group: k, w: w + 2 * PAD, h: h + TITLE + PAD, first: firstOf(k, kids) });
+    }
+    const size = layers(items, links.get(gid), down);
+    kids.get(gid).items = items;
+    return size;
+  }
+  function firstOf(gid, kids) {
+    const { boxes, groups } = kids.get(gid);
+    return Math.min(...boxes.map((n) => n.first), ...[...groups].map((k) => firstOf(k, kids)));
+  }
+  function layers(items, links, down) {
+    // One level's layered layout: sets each item's x and y (its top left,
+    // from the level's top left) and returns the level's [width, height].
+    const byId = new Map(items.map((n) => [n.id, n]));
+    const ins = new Map(), outs = new Map(), seenLink = new Set();
+    items.forEach((n) => { ins.set(n.id, []); outs.set(n.id, []); n.layer = 0; });
+    for (const [a, b] of links) {
+      if (seenLink.has(a + ">" + b)) continue;
+      seenLink.add(a + ">" + b); outs.get(a).push(b); ins.get(b).push(a);
+    }
+    const pending = new Map(items.map((n) => [n.id, ins.get(n.id).length]));
+    const ready = items.filter((n) => !pending.get(n.id)).map((n) => n.id);
     let seen = 0;
     for (;;) {
       while (ready.length) {
@@ -165,49 +230,61 @@
           if (pending.get(d) === 0) ready.push(d);
         }
       }
-      if (seen >= g.nodes.length) break;
+      if (seen >= items.length) break;
       // a cycle (a group's output feeds back into it): release the earliest waiting box
-      const stuck = g.nodes.filter((n) => pending.get(n.id) > 0).sort((a, b) => a.first - b.first)[0];
+      const stuck = items.filter((n) => pending.get(n.id) > 0).sort((a, b) => a.first - b.first)[0];
       pending.set(stuck.id, 0); ready.push(stuck.id);
     }
-    const layers = [];
-    g.nodes.forEach((n) => (layers[n.layer] = layers[n.layer] || []).push(n));
-    layers.forEach((l) => l.sort((a, b) => a.first - b.first));
-    const pos = (n) => n.index;
-    layers.forEach((l) => l.forEach((n, k) => (n.index = k)));
+    // An item nothing flows into (an input, a constant) waits in the layer
+    // just before its first user, not in the first layer, far from it.
+    for (const n of items) {
+      if (!ins.get(n.id).length && outs.get(n.id).length) {
+        n.layer = Math.max(0, Math.min(...outs.get(n.id).map((d) => byId.get(d).layer)) - 1);
+      }
+    }
+    const rows = [];
+    items.forEach((n) => (rows[n.layer] = rows[n.layer] || []).push(n));
+    const layersUsed = rows.filter(Boolean);
+    layersUsed.forEach((l) => { l.sort((a, b) => a.first - b.first); l.forEach((n, k) => (n.index = k)); });
     for (let sweep = 0; sweep < 6; sweep++) {
-      const down = sweep % 2 === 0;
-      const seq = down ? layers : [...layers].reverse();
-      for (const l of seq) {
+      const forward = sweep % 2 === 0;
+      for (const l of forward ? layersUsed : [...layersUsed].reverse()) {
         for (const n of l) {
-          const nb = (down ? ins : outs).get(n.id).map((id) => byId.get(id));
-          n.key = nb.length ? nb.reduce((s, m) => s + pos(m) / Math.max(1, layers[m.layer].length), 0) / nb.length : n.index / l.length;
+          const nb = (forward ? ins : outs).get(n.id).map((id) => byId.get(id));
+          n.key = nb.length ? nb.reduce((t, m) => t + m.index / Math.max(1, rows[m.layer].length), 0) / nb.length : n.index / l.length;
         }
         l.sort((a, b) => a.key - b.key || a.first - b.first);
         l.forEach((n, k) => (n.index = k));
       }
     }
-    // Flow left to right or top to bottom, whichever shows the boxes larger.
-    const rows = layers.filter(Boolean), r = svg.getBoundingClientRect();
-    const lr = [rows.reduce((s, l) => s + Math.max(...l.map((n) => n.w)) + 70, 0), Math.max(...rows.map((l) => l.reduce((s, n) => s + n.h + 18, 0)))];
-    const tb = [Math.max(...rows.map((l) => l.reduce((s, n) => s + n.w + 24, 0))), rows.reduce((s, l) => s + Math.max(...l.map((n) => n.h)) + 60, 0)];
-    const fits = (size) => Math.min((r.width || 1200) / size[0], (r.height || 700) / size[1]);
-    downwards = fits(tb) > fits(lr);
-    let along = 0;
-    for (const l of rows) {
-      if (!downwards) {
-        const width = Math.max(...l.map((n) => n.w));
-        let y = -l.reduce((s, n) => s + n.h + 18, -18) / 2;
-        for (const n of l) { n.x = along + (width - n.w) / 2; n.y = y; y += n.h + 18; }
-        along += width + 70;
-      } else {
-        const height = Math.max(...l.map((n) => n.h));
-        let x = -l.reduce((s, n) => s + n.w + 24, -24) / 2;
-        for (const n of l) { n.y = along + (height - n.h) / 2; n.x = x; x += n.w + 24; }
-        along += height + 60;
+    // Along the flow, one layer after another; across it, each layer's items
+    // stacked and centred on the widest layer.
+    const along = down ? (n) => n.h : (n) => n.w, across = down ? (n) => n.w : (n) => n.h;
+    const gap = down ? 24 : 18, step = down ? 60 : 70;
+    const extent = layersUsed.map((l) => l.reduce((t, n) => t + across(n) + gap, -gap));
+    const width = Math.max(0, ...extent);
+    let at = 0;
+    layersUsed.forEach((l, k) => {
+      const depth = Math.max(...l.map(along));
+      let c = (width - extent[k]) / 2;
+      for (const n of l) {
+        const a = at + (depth - along(n)) / 2;
+        if (down) { n.x = c; n.y = a; } else { n.x = a; n.y = c; }
+        c += across(n) + gap;
       }
+      at += depth + step;
+    });
+    const length = Math.max(0, at - step);
+    return down ? [width, length] : [length, width];
+  }
+  function place(gid, kids, ox, oy) {
+    // Absolute positions: a level's items from its origin, a group's inside its frame.
+    for (const n of kids.get(gid).items) {
+      const x = ox + n.x, y = oy + n.y;
+      if (n.group === undefined) { n.x = x; n.y = y; continue; }
+      spans.set(n.group, [x, y, n.w, n.h]);
+      place(n.group, kids, x + PAD, y + TITLE);
     }
-    return byId;
   }
 
   // --- drawing ---------------------------------------------------------------------
@@ -238,7 +315,7 @@
     scale = mags.length ? { low: Math.floor(Math.log10(Math.min(...mags))), high: Math.ceil(Math.log10(Math.max(...mags))) } : { low: 0, high: 1 };
     if (scale.high === scale.low) scale.high++;
     world.textContent = "";
-    drawFrames(g, byId);
+    drawFrames();
     const edgeLayer = el("g", {}, world);
     for (const e of g.edges) {
       const a = byId.get(e.src), b = byId.get(e.dst);
@@ -267,21 +344,15 @@
     status.textContent = `${N.toLocaleString()} values, ${g.nodes.length} boxes on screen, ${open.size} groups open`;
     apply();
   }
-  function drawFrames(g, byId) {
-    const inside = new Map();
-    for (const n of g.nodes) {
-      const grp = n.id[0] === "g" ? D.groups[+n.id.slice(1)][0] : D.group[+n.id.slice(1)];
-      for (const a of ancestors(grp)) push(inside, a, n);
-    }
-    const order = [...inside.keys()].sort((a, b) => ancestors(a).length - ancestors(b).length);
+  function drawFrames() {
+    // Outer frames first, so that the frames open inside them are drawn on top.
+    const order = [...spans.keys()].sort((a, b) => ancestors(a).length - ancestors(b).length);
     for (const gid of order) {
-      const ns = inside.get(gid), pad = 14 + 0 * ancestors(gid).length;
-      const x0 = Math.min(...ns.map((n) => n.x)) - pad, y0 = Math.min(...ns.map((n) => n.y)) - pad - 16;
-      const x1 = Math.max(...ns.map((n) => n.x + n.w)) + pad, y1 = Math.max(...ns.map((n) => n.y + n.h)) + pad;
+      const [x, y, w, h] = spans.get(gid);
       const f = el("g", { class: "frame", "data-frame": gid }, world);
-      el("rect", { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, f);
-      const t = el("text", { x: x0 + 8, y: y0 + 15 }, f);
-      t.textContent = short(D.groups[gid][2], 60) + "  \u25be fold";
+      el("rect", { x, y, width: w, height: h }, f);
+      const t = el("text", { x: x + 8, y: y + 16 }, f);
+      t.textContent = short(D.groups[gid][2], Math.max(12, Math.floor((w - 60) / 7.4))) + "  \u25be fold";
       t.addEventListener("click", (ev) => { ev.stopPropagation(); foldGroup(gid); });
     }
   }

@@ -15,7 +15,9 @@ pictures: the reader chooses which groups are open, so the page must lay
 out any combination of open groups, and there are far too many to render
 in advance. The layout is a small layered one written for this page
 (longest-path layers, a few barycentre sweeps to reduce crossings, then
-straight placement), in ``explore.js`` next to this file. It needs no
+straight placement), nested: each open group is laid out on its own and
+placed in its parent as one box, so frames hold only their group's boxes
+and never cross. It is in ``explore.js`` next to this file and needs no
 library, so the page is one self-contained HTML file: no network, no
 files beside it. It refuses to open a group that would put more than a
 few hundred boxes on the screen, and says so.

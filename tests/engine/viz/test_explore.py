@@ -109,3 +109,68 @@ def test_page_renders_opens_a_group_on_click_and_shows_hover_text(tmp_path: Path
     shot = tmp_path / "graph.png"
     chromium(f"{url}#open={title}&hover=e", f"--screenshot={shot}")
     assert shot.stat().st_size > 5000
+
+
+Rect = tuple[float, float, float, float]
+
+
+def _overlap(a: Rect, b: Rect) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def _inside(inner: Rect, outer: Rect) -> bool:
+    return (
+        outer[0] <= inner[0]
+        and outer[1] <= inner[1]
+        and inner[0] + inner[2] <= outer[0] + outer[2]
+        and inner[1] + inner[3] <= outer[1] + outer[3]
+    )
+
+
+def test_frames_hold_only_their_groups_boxes_and_nest_without_crossing(tmp_path: Path) -> None:
+    root = small_loss()
+    page = explore(root, tmp_path / "graph.html")
+    data = page_data(page.html)
+    groups, top = data["groups"], data["top"]
+
+    def chain(group: int) -> set[int]:  # a group and every group around it
+        out = set()
+        while group != top:
+            out.add(group)
+            group = groups[group][0]
+        return out
+
+    url = page.path.resolve().as_uri() if page.path else ""
+    opened = [title for title in (g[2] for g in groups) if "neurons[1]" in title][:2]
+    for action in ("", "#open=" + "|".join(opened)):
+        dom = chromium(url + action, "--dump-dom")
+        number = r"(-?[\d.e+-]+)"
+        frames = {
+            int(g): (float(x), float(y), float(w), float(h))
+            for g, x, y, w, h in re.findall(
+                rf'<g class="frame" data-frame="(\d+)"><rect x="{number}" y="{number}" '
+                rf'width="{number}" height="{number}"',
+                dom,
+            )
+        }
+        placed = re.findall(
+            rf'class="box [^"]*" data-id="([gv])(\d+)" transform="translate\({number},{number}\)">'
+            rf'<rect width="{number}" height="{number}"',
+            dom,
+        )
+        assert len(frames) >= 3
+        assert placed
+        for kind, number_text, x, y, w, h in placed:
+            i = int(number_text)
+            around = chain(groups[i][0] if kind == "g" else data["group"][i])
+            box = (float(x), float(y), float(w), float(h))
+            for gid, frame in frames.items():
+                if _overlap(box, frame):
+                    assert gid in around, f"frame {groups[gid][2]} covers {kind}{i}"
+                    assert _inside(box, frame)
+        for a, fa in frames.items():
+            for b, fb in frames.items():
+                if a < b and _overlap(fa, fb):
+                    outer, inner = (a, b) if _inside(fb, fa) else (b, a)
+                    assert _inside(frames[inner], frames[outer]), "frames cross"
+                    assert outer in chain(inner), "a frame inside another group's frame"
