@@ -99,6 +99,18 @@ class Rule:
         object.__setattr__(self, "forward", forward)
         object.__setattr__(self, "invalid", invalid)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Nodes refer to their rule, and the backward pass tells rules apart
+        # by identity: pickling or deep-copying a graph must give back the
+        # table's own row, not a copy (whose compiled functions would not
+        # even pickle).
+        key = "ieee_div" if self is IEEE_DIV else self.name
+        if key != "ieee_div" and RULES.get(key) is not self:
+            raise TypeError(
+                f"only the rules of engine.core.rules can be pickled, not {self.name!r}"
+            )
+        return (rule_named, (key,))
+
     @property
     def arity(self) -> int | None:
         """Number of parents, or None when any number is allowed."""
@@ -459,6 +471,15 @@ IEEE_DIV = Rule(
     text="{a} / {b}",
     note="a / 0 is inf, -inf or nan (IEEE 754); only derivative graphs make this op.",
 )
+
+
+def rule_named(key: str) -> Rule:
+    """The table's rule called ``key`` ('ieee_div' for :data:`IEEE_DIV`); how rules unpickle."""
+    rule = IEEE_DIV if key == "ieee_div" else RULES.get(key)
+    if rule is None:
+        raise ValueError(f"no rule {key!r} in this version of chainrule's table")
+    return rule
+
 
 # For micrograd-style construction, Value(data, children, op): ops that take
 # constants ('**2', leaky_relu's slope) cannot be named by a symbol alone.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 import sys
 from collections.abc import Callable
 from fractions import Fraction
@@ -11,6 +13,8 @@ import pytest
 
 import engine
 from engine import RULES, DomainError, Value, no_grad
+from engine.core.graph import values_in_order
+from engine.core.rules import IEEE_DIV, Rule
 from engine.core.value import dot_of_values
 from tests.oracle import ORACLE, apply, cases
 
@@ -645,3 +649,30 @@ def test_label_and_params_share_a_slot_without_mixing_up() -> None:
     with no_grad():
         unrecorded = x**2
     assert (unrecorded.label, unrecorded._ctx, unrecorded.is_leaf) == ("", (), True)
+
+
+def _leaves_by_label(root: Value) -> dict[str, Value]:
+    return {v.label: v for v in values_in_order(root) if not v._prev and v.label}
+
+
+def test_a_graph_pickles_and_deep_copies_with_the_tables_own_rules() -> None:
+    x = Value(0.0, label="x")
+    slope = engine.grad(x.sqrt(), x, create_graph=True)  # 1 / (2 * sqrt(0)): an IEEE division
+    a = Value(2.0, label="a")
+    root = (a**2 * a).tanh() + a.leaky_relu(0.1) / a + engine.dot([a], [a], 1.0) + slope
+    assert any(v._rule is IEEE_DIV for v in values_in_order(root))
+    for clone in (pickle.loads(pickle.dumps(root)), copy.deepcopy(root)):
+        pairs = list(zip(values_in_order(root), values_in_order(clone), strict=True))
+        for mine, theirs in pairs:
+            assert theirs._rule is mine._rule  # the same row, so the pass knows it
+            assert (theirs._ctx, theirs.label, theirs.data) == (mine._ctx, mine.label, mine.data)
+        clone.backward()
+        root.backward()
+        assert _leaves_by_label(clone)["a"].grad == _leaves_by_label(root)["a"].grad
+        root.zero_grad()
+
+
+def test_a_rule_from_outside_the_table_is_not_pickled_as_a_table_row() -> None:
+    stranger = Rule("twice", "2 * x", ("2 * g",))
+    with pytest.raises(TypeError, match=r"only the rules of engine\.core\.rules"):
+        pickle.dumps(stranger)
