@@ -8,10 +8,11 @@ into the parents' ``.grad``.
 
 from __future__ import annotations
 
+import numbers
 from array import array
 from collections.abc import Callable
 from operator import attrgetter
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from engine.core import float_pass as _generated
 from engine.core.convert import as_float
@@ -35,6 +36,31 @@ def _negative_zero_in(grads: list[float]) -> bool:
     only turns off the pass's skipping of zero gradients, never changes a result.
     """
     return _NEGATIVE_ZERO in array("d", grads).tobytes()
+
+
+def _leaves_ready(leaves: list[Value], grads: list[Any]) -> bool:
+    """Whether the pass may skip zero gradients; a leaf's ``.grad`` of None becomes 0.0.
+
+    Skipping keeps every leaf's ``.grad`` bit for bit, unless one is -0.0,
+    which adding zeros would turn into +0.0. A ``.grad`` of None is taken
+    as no gradient yet, as in PyTorch after ``zero_grad(set_to_none=True)``
+    (a pass that fails puts the None back); anything else that is not a
+    number is refused before the pass changes anything.
+    """
+    try:
+        return not _negative_zero_in(grads)
+    except TypeError:
+        pass  # not all floats: look closer
+    for leaf, g in zip(leaves, grads):
+        if g is not None and not isinstance(g, numbers.Real):
+            raise TypeError(
+                f"{leaf!r} has .grad = {g!r:.40}, a {type(g).__name__}; a gradient must be "
+                "a number. Set it to 0.0 (zero_grad() does) before backward()."
+            )
+    for leaf, g in zip(leaves, grads):
+        if g is None:
+            leaf.grad = 0.0
+    return not _negative_zero_in([0.0 if g is None else float(g) for g in grads])
 
 
 # The generated module is not type-annotated (it is data made into code).
@@ -66,16 +92,15 @@ def backward(root: Value, gradient: float = 1.0) -> None:
     if not order:
         root.grad += seed
         return
+    leaf_grads = list(map(_grad_of, leaves))  # to undo a pass that fails
+    skip_zero = _leaves_ready(leaves, leaf_grads)  # before anything changes
     earlier = list(map(_grad_of, order)) if carried else None
     if carried:
         for node in order:
             node.grad = 0.0
-    leaf_grads = list(map(_grad_of, leaves))  # to undo a pass that fails
     root.grad = seed
     try:
-        # Skipping a zero gradient keeps every leaf's .grad bit for bit,
-        # unless one is -0.0, which adding zeros would turn into +0.0.
-        float_pass(order, not _negative_zero_in(leaf_grads))
+        float_pass(order, skip_zero)
     except BaseException as error:
         for i, node in enumerate(order):
             node.grad = 0.0 if earlier is None else earlier[i]

@@ -11,12 +11,14 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from hypothesis import given
 
 import engine
 from engine import Value, no_grad
+from engine.core import backward as backward_module
 from tests.oracle import ORACLE, apply, cases
 from tests.strategies import ENGINE, Program, programs, run
 
@@ -525,3 +527,36 @@ def test_topological_order_of_random_graphs(program: Program) -> None:
     leaves = [Value(x) for x in program.inputs]
     root = run(program, leaves, ENGINE)
     check_topological_order(root)
+
+
+def test_a_leaf_gradient_of_none_counts_as_none_yet_as_in_pytorch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    a, b = Value(2.0), Value(3.0)
+    c = engine.dot([a], [b]) * a
+    a.grad = None  # type: ignore[assignment]  # what zero_grad(set_to_none=True) leaves in torch
+    c.backward()
+    assert (a.grad, b.grad) == (12.0, 4.0)
+
+    # a pass that fails puts the None back, with everything else
+    def interrupted(order: list[Value], skip_zero: bool) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(backward_module, "float_pass", interrupted)
+    a.grad = None  # type: ignore[assignment]
+    with pytest.raises(KeyboardInterrupt):
+        c.backward()
+    assert [cast(object, a.grad), b.grad] == [None, 4.0]
+
+
+def test_a_gradient_that_is_not_a_number_is_refused_before_anything_changes() -> None:
+    a, b = Value(2.0), Value(3.0)
+    d = a * b
+    c = d * a
+    c.backward()  # leaves d.grad = 2.0 to be carried by the next pass
+    before = (a.grad, b.grad, d.grad, c.grad)
+    a.grad = "abc"  # type: ignore[assignment]
+    with pytest.raises(TypeError, match=r"has \.grad = 'abc', a str; a gradient must be a number"):
+        c.backward()
+    assert (b.grad, d.grad, c.grad) == before[1:]
+    assert cast(object, a.grad) == "abc"
