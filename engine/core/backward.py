@@ -63,6 +63,17 @@ def _leaves_ready(leaves: list[Value], grads: list[Any]) -> bool:
     return not _negative_zero_in([0.0 if g is None else float(g) for g in grads])
 
 
+def _as_numbers(nodes: list[Value], grads: list[Any]) -> list[Any]:
+    """The gradients an earlier pass left in ``nodes``, None read as 0.0; others refused."""
+    for node, g in zip(nodes, grads):
+        if g is not None and not isinstance(g, numbers.Real):
+            raise TypeError(
+                f"{node!r} has .grad = {g!r:.40}, a {type(g).__name__}; a gradient must be "
+                "a number. Set it to 0.0 (zero_grad() does) before backward()."
+            )
+    return [0.0 if g is None else g for g in grads]
+
+
 # The generated module is not type-annotated (it is data made into code).
 float_pass = cast("Callable[[list[Value], bool], None]", _generated.float_pass)
 
@@ -94,7 +105,8 @@ def backward(root: Value, gradient: float = 1.0) -> None:
         return
     leaf_grads = list(map(_grad_of, leaves))  # to undo a pass that fails
     skip_zero = _leaves_ready(leaves, leaf_grads)  # before anything changes
-    earlier = list(map(_grad_of, order)) if carried else None
+    original = list(map(_grad_of, order)) if carried else None
+    earlier = _as_numbers(order, original) if original is not None else None
     if carried:
         for node in order:
             node.grad = 0.0
@@ -103,7 +115,7 @@ def backward(root: Value, gradient: float = 1.0) -> None:
         float_pass(order, skip_zero)
     except BaseException as error:
         for i, node in enumerate(order):
-            node.grad = 0.0 if earlier is None else earlier[i]
+            node.grad = 0.0 if original is None else original[i]
         for leaf, g in zip(leaves, leaf_grads):
             leaf.grad = g
         if isinstance(error, Exception):

@@ -14,8 +14,10 @@ deep as memory allows):
 from __future__ import annotations
 
 import bisect
+import operator
 import threading
 from collections.abc import Iterable
+from itertools import repeat
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -82,7 +84,7 @@ def _order_with_marks(root: Value) -> tuple[list[Value], list[Value], bool]:
     leaves: list[Value] = []
     stack = [root]
     push, pop, add_node, add_leaf = stack.append, stack.pop, nodes.append, leaves.append
-    carried = bool(root.grad)
+    carried = root.grad != 0.0  # also None (no gradient yet) or anything odd, for a closer look
     try:
         while stack:
             for parent in pop()._prev:
@@ -91,7 +93,7 @@ def _order_with_marks(root: Value) -> tuple[list[Value], list[Value], bool]:
                     if parent._prev:
                         push(parent)
                         add_node(parent)
-                        if parent.grad:  # read while the node is at hand
+                        if parent.grad != 0.0:  # read while the node is at hand
                             carried = True
                     else:
                         add_leaf(parent)
@@ -122,7 +124,8 @@ def _order_with_set(root: Value) -> tuple[list[Value], list[Value], bool]:
     # node's is above, so one bisection splits the sorted list.
     first_node = bisect.bisect_right(every, 0, key=_creation_order)
     order = every[first_node:]
-    return order, every[:first_node], any(map(_grad_of, order))
+    # grad != 0.0, as the marked walk tests it (true for None too)
+    return order, every[:first_node], any(map(operator.ne, map(_grad_of, order), repeat(0.0)))
 
 
 def values_in_order(root: Value) -> list[Value]:

@@ -19,6 +19,7 @@ from hypothesis import given
 import engine
 from engine import Value, no_grad
 from engine.core import backward as backward_module
+from engine.core import graph as graph_module
 from tests.oracle import ORACLE, apply, cases
 from tests.strategies import ENGINE, Program, programs, run
 
@@ -560,3 +561,24 @@ def test_a_gradient_that_is_not_a_number_is_refused_before_anything_changes() ->
         c.backward()
     assert (b.grad, d.grad, c.grad) == before[1:]
     assert cast(object, a.grad) == "abc"
+
+
+@pytest.mark.parametrize("walk", ["marks", "set"])
+def test_an_inner_gradient_of_none_or_text_is_read_or_refused_with_either_walk(walk: str) -> None:
+    def run() -> None:
+        if walk == "set":
+            with graph_module._MARKING:  # another walk is marking: this one keeps a set
+                c.backward()
+        else:
+            c.backward()
+
+    a, b = Value(2.0), Value(3.0)
+    d = a * b
+    c = d * a
+    d.grad = None  # type: ignore[assignment]
+    run()
+    assert (a.grad, b.grad, d.grad, c.grad) == (12.0, 4.0, 2.0, 1.0)
+    d.grad = "x"  # type: ignore[assignment]
+    with pytest.raises(TypeError, match=r"Value\(data=6\.0, grad='x'\) has \.grad = 'x'"):
+        run()
+    assert [a.grad, b.grad, cast(object, d.grad), c.grad] == [12.0, 4.0, "x", 1.0]
