@@ -15,6 +15,8 @@ import threading
 from typing import cast
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import engine
 from engine import Value, no_grad
@@ -22,6 +24,7 @@ from engine.core import graph
 from engine.core.backward import _negative_zero_in, float_pass
 from engine.core.graph import order_and_leaves
 from nn import MLP
+from tests.strategies import ENGINE, Program, programs, run
 
 
 def _bits(x: float) -> bytes:
@@ -193,3 +196,33 @@ def test_a_foreign_object_in_the_graph_is_named() -> None:
     z = y + 1
     with pytest.raises(TypeError, match=r"Imposter, which is not an engine\.Value"):
         order_and_leaves(z)
+
+
+@given(programs(), st.sampled_from([1.0, -2.5, 0.0, -0.0]))
+def test_random_graphs_give_the_same_bits_with_and_without_the_skip(
+    program: Program, seed: float
+) -> None:
+    # Every op of the table in a random graph; a zero seed makes every
+    # gradient zero, so every sum and dot product is a candidate for the skip.
+    leaves = [Value(x) for x in program.inputs]
+    out = run(program, leaves, ENGINE)
+    order, every_leaf = order_and_leaves(out)
+
+    def pass_bits(skip_zero: bool, leaf_start: float) -> list[bytes]:
+        for v in order:
+            v.grad = 0.0
+        for v in every_leaf:
+            v.grad = leaf_start
+        out.grad = seed
+        float_pass(order, skip_zero)
+        return [_bits(v.grad) for v in every_leaf + order]
+
+    assert pass_bits(True, 0.0) == pass_bits(False, 0.0)
+    # With -0.0 in the leaves, backward() must not skip: it matches the full pass.
+    full = pass_bits(False, -0.0)
+    for v in order:
+        v.grad = 0.0
+    for v in every_leaf:
+        v.grad = -0.0
+    out.backward(seed)
+    assert [_bits(v.grad) for v in every_leaf] == full[: len(every_leaf)]
