@@ -229,7 +229,8 @@ class Layer(Module):
         """
         out = []
         for n in self.neurons:
-            pre = dot_of_values(n.w, xs, n.b)  # _as_inputs made xs a list of Values
+            w = n.w  # _as_inputs made xs a list of Values; a resized w gets dot's error
+            pre = dot_of_values(w, xs, n.b) if len(w) == len(xs) else dot(w, xs, n.b)
             pre._scope = n._path
             act = n._act
             if act is not None:

@@ -106,3 +106,10 @@ def test_a_layer_tags_its_neurons_nodes_as_the_scope_switch_would(
         general = scopes_and_data(model)
     assert fast == general
     assert {s for s, _, _ in fast} >= {"MLP.layers[0].neurons[3]", "outer", None}
+
+
+def test_a_layer_whose_neuron_lost_a_weight_says_so_instead_of_truncating() -> None:
+    model = MLP(3, [4, 1])
+    model.layers[0].neurons[2].w.pop()
+    with pytest.raises(ValueError, match="as many weights as inputs"):
+        model([0.5, -1.0, 2.0])
