@@ -229,8 +229,11 @@ class Layer(Module):
         """
         out = []
         for n in self.neurons:
-            w = n.w  # _as_inputs made xs a list of Values; a resized w gets dot's error
-            pre = dot_of_values(w, xs, n.b) if len(w) == len(xs) else dot(w, xs, n.b)
+            w = n.w  # _as_inputs made xs a list of Values
+            try:
+                pre = dot_of_values(w, xs, n.b) if len(w) == len(xs) else dot(w, xs, n.b)
+            except AttributeError:  # a weight or bias replaced by a number: dot wraps it
+                pre = dot(w, xs, n.b)
             pre._scope = n._path
             act = n._act
             if act is not None:

@@ -113,3 +113,15 @@ def test_a_layer_whose_neuron_lost_a_weight_says_so_instead_of_truncating() -> N
     model.layers[0].neurons[2].w.pop()
     with pytest.raises(ValueError, match="as many weights as inputs"):
         model([0.5, -1.0, 2.0])
+
+
+def test_a_weight_replaced_by_a_number_works_as_a_constant_as_before() -> None:
+    model = MLP(2, [3, 1])
+    neuron = model.layers[0].neurons[1]
+    neuron.w[0] = 0.5  # type: ignore[call-overload]
+    out = model([2.0, -1.0])
+    assert isinstance(out, Value)
+    hidden = model.layers[0]([2.0, -1.0])
+    assert isinstance(hidden, list)
+    want = max(0.0, neuron.b.data + 0.5 * 2.0 + neuron.w[1].data * -1.0)  # dot's order
+    assert hidden[1].data == want
