@@ -51,20 +51,15 @@ def _leaves_ready(leaves: list[Value], grads: list[Any]) -> bool:
         return not _negative_zero_in(grads)
     except TypeError:
         pass  # not all floats: look closer
-    for leaf, g in zip(leaves, grads):
-        if g is not None and not isinstance(g, numbers.Real):
-            raise TypeError(
-                f"{leaf!r} has .grad = {g!r:.40}, a {type(g).__name__}; a gradient must be "
-                "a number. Set it to 0.0 (zero_grad() does) before backward()."
-            )
+    usable = _as_numbers(leaves, grads)  # refuses what is not a number
     for leaf, g in zip(leaves, grads):
         if g is None:
             leaf.grad = 0.0
-    return not _negative_zero_in([0.0 if g is None else float(g) for g in grads])
+    return not _negative_zero_in([float(g) for g in usable])
 
 
 def _as_numbers(nodes: list[Value], grads: list[Any]) -> list[Any]:
-    """The gradients an earlier pass left in ``nodes``, None read as 0.0; others refused."""
+    """``grads`` (the ``.grad`` of each of ``nodes``) with None read as 0.0; others refused."""
     for node, g in zip(nodes, grads):
         if g is not None and not isinstance(g, numbers.Real):
             raise TypeError(

@@ -92,13 +92,9 @@ def _node(data: float, parents: tuple[Value, ...], rule: Rule, params: tuple[Any
         v._rule = rule
         v._seq = next(_seqs)
         v._scope = state  # type: ignore[assignment]
-    else:
-        v._note = ""
-        v._prev = ()
-        v._rule = None
-        v._seq = NOT_RECORDED
-        v._scope = None
-    return v
+        return v
+    v._note = ""
+    return _unrecorded(v)
 
 
 def _unrecorded(v: Value) -> Value:
