@@ -185,9 +185,10 @@
     }
     const r = svg.getBoundingClientRect();
     const fits = (size) => Math.min((r.width || 1200) / size[0], (r.height || 700) / size[1]);
+    // Both directions are laid out to compare them; the downward one was laid out last.
     const sizeLr = nest(TOP, kids, links, false), sizeTb = nest(TOP, kids, links, true);
     downwards = fits(sizeTb) > fits(sizeLr);
-    nest(TOP, kids, links, downwards);
+    if (!downwards) nest(TOP, kids, links, false);
     spans = new Map();
     place(TOP, kids, 0, 0);
     return byId;
