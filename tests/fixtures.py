@@ -2,17 +2,23 @@
 
 * the lecture's graphs: ``L = (a*b + c) * f`` and the tanh neuron;
 * one small graph per rule of the derivative table (``OP_GRAPHS``);
-* a finite-difference local derivative, and an MLP's single output.
+* a finite-difference local derivative, and an MLP's single output;
+* a script's output in fresh interpreters with different hash seeds.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import engine
 from engine import Value
 from nn import MLP
 from tests.oracle import ORACLE
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def lecture(backward: bool = False) -> Value:
@@ -118,3 +124,18 @@ def fd_local(node: Value, i: int) -> float:
     down[i] -= h
     forward = node._rule.forward  # type: ignore[union-attr]
     return (forward(*up, *node._ctx) - forward(*down, *node._ctx)) / (2 * h)
+
+
+def printed_under_two_hash_seeds(script: str) -> list[str]:
+    """What ``script`` prints in two fresh interpreters (other id()s, other hash seeds)."""
+    return [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        ).stdout
+        for seed in ("1", "2")
+    ]

@@ -607,13 +607,10 @@ def gc_paused() -> Iterator[None]:
     collector. With the collector on, its repeated full passes make a demo
     step take ~1 s; paused, ~0.2 s, and one collection at the end frees all.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
     try:
-        yield
+        with engine.pause_gc():
+            yield
     finally:
-        if was_enabled:
-            gc.enable()
         gc.collect()
 
 

@@ -38,17 +38,6 @@ def all_nodes(root: Value) -> list[Value]:
     return list(seen)
 
 
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def mlp_like(xs: list[Value], width: int = 6, depth: int = 3) -> Value:
     """A small tanh MLP and a squared-error loss, built from engine ops."""
     rng = random.Random(0)
@@ -218,7 +207,7 @@ def test_backward_through_a_million_node_chain() -> None:
     assert sys.getrecursionlimit() <= 10_000  # nothing here raised it
     x0, c = Value(1.0), Value(1.0000001)
     x = x0
-    with gc_paused():  # only for speed: collection has nothing to find
+    with engine.pause_gc():  # only for speed: collection has nothing to find
         for _ in range(N_DEEP):
             x = x * c
     x.backward()

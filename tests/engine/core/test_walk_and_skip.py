@@ -46,12 +46,22 @@ def dead_mlp_loss(seed: int, poison: float | None = None) -> tuple[Value, list[V
     return engine.sum(losses) * (1 / len(losses)), model.parameters()
 
 
-def grads_after(root: Value, skip_zero: bool, start: float = 0.0) -> list[bytes]:
-    """Every value's gradient, as bits, after one pass from ``root``."""
+def start_over(root: Value, leaf_start: float = 0.0) -> tuple[list[Value], list[Value]]:
+    """Every gradient back to 0.0 (the leaves' to ``leaf_start``); the nodes and leaves."""
     order, leaves = order_and_leaves(root)
-    for v in order + leaves:
-        v.grad = start
-    root.grad = 1.0
+    for v in order:
+        v.grad = 0.0
+    for v in leaves:
+        v.grad = leaf_start
+    return order, leaves
+
+
+def grads_after(
+    root: Value, skip_zero: bool, leaf_start: float = 0.0, seed: float = 1.0
+) -> list[bytes]:
+    """Every value's gradient, as bits, after one pass from ``root``."""
+    order, leaves = start_over(root, leaf_start)
+    root.grad = seed
     float_pass(order, skip_zero)
     return [_bits(v.grad) for v in leaves + order]
 
@@ -90,15 +100,10 @@ def test_a_stale_dead_unit_with_a_parent_now_inf_passes_nan_on() -> None:
 
 def test_negative_zero_gradients_keep_the_sign_adding_zeros_gives() -> None:
     loss, params = dead_mlp_loss(1)
-    for p in params:
-        p.grad = -0.0
+    start_over(loss, -0.0)
     loss.backward()
     after_backward = [_bits(p.grad) for p in params]
-    for p in params:
-        p.grad = -0.0
-    order, _ = order_and_leaves(loss)
-    for v in order:
-        v.grad = 0.0
+    order, _ = start_over(loss, -0.0)
     loss.grad = 1.0
     float_pass(order, False)
     assert after_backward == [_bits(p.grad) for p in params]
@@ -204,25 +209,10 @@ def test_random_graphs_give_the_same_bits_with_and_without_the_skip(
 ) -> None:
     # Every op of the table in a random graph; a zero seed makes every
     # gradient zero, so every sum and dot product is a candidate for the skip.
-    leaves = [Value(x) for x in program.inputs]
-    out = run(program, leaves, ENGINE)
-    order, every_leaf = order_and_leaves(out)
-
-    def pass_bits(skip_zero: bool, leaf_start: float) -> list[bytes]:
-        for v in order:
-            v.grad = 0.0
-        for v in every_leaf:
-            v.grad = leaf_start
-        out.grad = seed
-        float_pass(order, skip_zero)
-        return [_bits(v.grad) for v in every_leaf + order]
-
-    assert pass_bits(True, 0.0) == pass_bits(False, 0.0)
+    out = run(program, [Value(x) for x in program.inputs], ENGINE)
+    assert grads_after(out, True, 0.0, seed) == grads_after(out, False, 0.0, seed)
     # With -0.0 in the leaves, backward() must not skip: it matches the full pass.
-    full = pass_bits(False, -0.0)
-    for v in order:
-        v.grad = 0.0
-    for v in every_leaf:
-        v.grad = -0.0
+    full = grads_after(out, False, -0.0, seed)
+    _, every_leaf = start_over(out, -0.0)
     out.backward(seed)
     assert [_bits(v.grad) for v in every_leaf] == full[: len(every_leaf)]

@@ -23,7 +23,7 @@ from engine import GraphTooLargeError, Value, draw_dot
 from engine.core.value import sum as value_sum
 from engine.viz import DEFAULT_MAX_NODES, GraphvizNotFoundError
 from tests.dotsource import attr, chain, edges, label, nodes, svg_text, value_labels
-from tests.fixtures import lecture, tanh_neuron
+from tests.fixtures import lecture, printed_under_two_hash_seeds, tanh_neuron
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -294,17 +294,7 @@ def test_source_does_not_depend_on_memory_addresses() -> None:
         print(draw_dot(c).source, end='')
         """
     )
-    runs = [
-        subprocess.run(
-            [sys.executable, "-c", script],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            env={"PYTHONHASHSEED": seed, "PATH": ""},
-        ).stdout
-        for seed in ("1", "2")
-    ]
+    runs = printed_under_two_hash_seeds(script)
     assert runs[0] == runs[1]
     assert "digraph chainrule" in runs[0]
 

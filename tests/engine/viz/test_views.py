@@ -7,11 +7,8 @@ except one render of each view to check that Graphviz accepts it.
 from __future__ import annotations
 
 import math
-import pathlib
 import random
 import re
-import subprocess
-import sys
 import textwrap
 import time
 from typing import Any, cast
@@ -26,8 +23,7 @@ from engine.viz.views import EDGES_PER_BOX, NONFINITE_FILL, ZERO_FILL, group_key
 from nn import MLP, Layer
 from nn.losses import hinge_loss, l2_penalty, mse_loss
 from tests.dotsource import attr, edges, label, nodes
-
-ROOT = pathlib.Path(__file__).resolve().parents[3]
+from tests.fixtures import printed_under_two_hash_seeds
 
 # --- reading collapsed drawings -------------------------------------------------------
 
@@ -488,17 +484,7 @@ def test_collapsed_source_does_not_depend_on_memory_addresses() -> None:
             print(draw_dot(loss, collapse=view, color_by='grad').source, end='')
         """
     )
-    runs = [
-        subprocess.run(
-            [sys.executable, "-c", script],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-            env={"PYTHONHASHSEED": seed, "PATH": ""},
-        ).stdout
-        for seed in ("1", "2")
-    ]
+    runs = printed_under_two_hash_seeds(script)
     assert runs[0] == runs[1]
     assert "MLP.layers[0]" in runs[0]
 
